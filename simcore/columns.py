@@ -1,0 +1,45 @@
+"""Column and key names used by writers, readers, metrics and viz (defined once).
+
+The first four are PedPy's names (``pedpy.column_identifier``); the rest are CrowdSafe's.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ID_COL: Final = "id"
+FRAME_COL: Final = "frame"
+X_COL: Final = "x"
+Y_COL: Final = "y"
+
+POPULATION_COL: Final = "population"
+EXIT_COL: Final = "exit"
+T_START_COL: Final = "t_start_s"
+T_EVACUATED_COL: Final = "t_evacuated_s"
+OUTCOME_COL: Final = "outcome"
+SPAWN_X_COL: Final = "spawn_x"
+SPAWN_Y_COL: Final = "spawn_y"
+DESIRED_SPEED_COL: Final = "desired_speed_mps"
+RADIUS_COL: Final = "radius_m"
+
+AGENTS_CSV_COLUMNS: Final = (
+    ID_COL,
+    POPULATION_COL,
+    EXIT_COL,
+    T_START_COL,
+    T_EVACUATED_COL,
+    OUTCOME_COL,
+    SPAWN_X_COL,
+    SPAWN_Y_COL,
+    DESIRED_SPEED_COL,
+    RADIUS_COL,
+)
+
+OUTCOME_EVACUATED: Final = "evacuated"
+OUTCOME_REMAINING: Final = "remaining"
+
+TRAJECTORY_FILE: Final = "trajectory.sqlite"
+SUMMARY_FILE: Final = "summary.json"
+AGENTS_FILE: Final = "agents.csv"
+EVENTS_FILE: Final = "events.csv"
+RUN_INFO_FILE: Final = "run_info.json"
