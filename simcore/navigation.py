@@ -13,14 +13,21 @@ T (in metres of unobstructed walking) is also the "path distance" of exit choice
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
 import skfmm
 from scipy import ndimage
 
-__all__ = ["NavigationFields", "compute_fields"]
+__all__ = ["NavigationFields", "compute_fields", "default_cache_dir"]
+
+#: Bumped whenever the field computation changes, so stale cached fields are never reused.
+FIELDS_VERSION = 1
 
 #: Wall-distance term: full speed from ``WALL_CLEARANCE_M`` off a wall, ``WALL_MIN_SPEED`` at it.
 WALL_CLEARANCE_M = 0.6
@@ -74,11 +81,31 @@ def _gradient(t: np.ndarray, h: float, axis: int) -> np.ndarray:
     return np.where(np.isfinite(g), g, 0.0)
 
 
+def default_cache_dir() -> Path | None:
+    """Where fields are cached: ``$CROWDSAFE_CACHE_DIR``, else ``~/.cache/crowdsafe``.
+
+    Set ``CROWDSAFE_CACHE_DIR`` to an empty string to disable the cache.
+    """
+    env = os.environ.get("CROWDSAFE_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env else None
+    return Path.home() / ".cache" / "crowdsafe"
+
+
+def _cache_key(walkable: shapely.Geometry, exits: list[shapely.Geometry], h: float) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"v{FIELDS_VERSION};h={h!r};".encode())
+    for geom in (walkable, *exits):
+        digest.update(shapely.to_wkb(shapely.normalize(geom), hex=False))
+    return digest.hexdigest()
+
+
 def compute_fields(
     *,
     walkable: shapely.Geometry,
     exits: list[shapely.Geometry],
     h: float,
+    cache_dir: Path | None = None,
 ) -> NavigationFields:
     """Compute travel-time and direction fields for every exit.
 
@@ -86,11 +113,54 @@ def compute_fields(
         walkable: the effective walkable area (exit areas included, obstacles removed), metres.
         exits: the exit areas, one polygon each.
         h: node spacing (m); a door should span several nodes (h ≤ width / 5).
+        cache_dir: if given, fields are stored there keyed by a hash of the geometry and spacing
+            and reused by later runs of the same layout (sweeps, replicates, repeated runs).
 
     Returns:
         The fields; nodes outside the walkable area carry the direction of the nearest
         walkable node so bilinear lookups next to walls stay well defined.
     """
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"fields-{_cache_key(walkable, exits, h)}.npz"
+        if path.is_file():
+            try:
+                with np.load(path) as z:
+                    return NavigationFields(
+                        x0=float(z["origin"][0]),
+                        y0=float(z["origin"][1]),
+                        h=float(h),
+                        travel=z["travel"],
+                        direction=z["direction"],
+                        walkable=z["walkable"],
+                    )
+            except (OSError, KeyError, ValueError):
+                pass  # unreadable cache entry: recompute and replace it
+    fields = _compute_fields(walkable=walkable, exits=exits, h=h)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    origin=np.array([fields.x0, fields.y0]),
+                    travel=fields.travel,
+                    direction=fields.direction,
+                    walkable=fields.walkable,
+                )
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache only costs speed
+    return fields
+
+
+def _compute_fields(
+    *,
+    walkable: shapely.Geometry,
+    exits: list[shapely.Geometry],
+    h: float,
+) -> NavigationFields:
     xmin, ymin, xmax, ymax = walkable.bounds
     x0 = xmin - h
     y0 = ymin - h

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -50,11 +51,11 @@ def _segments(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _exit_width(area: shapely.Geometry) -> float:
-    """Smallest side of the exit's minimum rotated rectangle (m)."""
+    """Longest side of the exit's minimum rotated rectangle (m): the door width for a door strip."""
     rect = shapely.minimum_rotated_rectangle(area)
     c = np.asarray(rect.exterior.coords)
     sides = np.hypot(*np.diff(c[:3], axis=0).T)
-    return float(sides.min())
+    return float(sides.max())
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +102,7 @@ class World:
         exits: Sequence[tuple[str, shapely.Geometry]],
         wall_cutoff_m: float,
         grid_m: float | None = None,
+        cache_dir: Path | None = None,
     ) -> World:
         """Compile a walkable area and its exits.
 
@@ -110,6 +112,8 @@ class World:
             exits: (id, area) pairs; each area must lie in ``walkable``.
             wall_cutoff_m: range of the wall force from an agent's centre (m).
             grid_m: floor-field spacing (m); default 0.25 m, finer when an exit is narrower than 1.25 m.
+            cache_dir: reuse navigation fields computed earlier for the same layout (see
+                :func:`simcore.navigation.compute_fields`).
         """
         if walkable.is_empty or walkable.area <= 0.0:
             raise GeometryError("the walkable area is empty; give a polygon with a positive area")
@@ -152,7 +156,7 @@ class World:
         if grid_m is None:
             narrowest = min(_exit_width(a) for a in areas)
             grid_m = max(MIN_GRID_M, min(DEFAULT_GRID_M, narrowest / 5.0))
-        nav = compute_fields(walkable=walkable, exits=list(areas), h=grid_m)
+        nav = compute_fields(walkable=walkable, exits=list(areas), h=grid_m, cache_dir=cache_dir)
         return cls(
             walkable=walkable,
             exit_ids=ids,

@@ -1,0 +1,1 @@
+"""Replay of recorded runs with pygame (reads run directories only)."""
