@@ -43,3 +43,15 @@ SUMMARY_FILE: Final = "summary.json"
 AGENTS_FILE: Final = "agents.csv"
 EVENTS_FILE: Final = "events.csv"
 RUN_INFO_FILE: Final = "run_info.json"
+
+# events.csv and the trajectory database's events table.
+EVENT_TIME_COL: Final = "time_s"
+EVENT_KIND_COL: Final = "kind"
+EVENT_TARGET_COL: Final = "target"
+EVENT_TEXT_COL: Final = "text"
+
+EVENTS_CSV_COLUMNS: Final = (EVENT_TIME_COL, EVENT_KIND_COL, EVENT_TARGET_COL, EVENT_TEXT_COL)
+
+# Keys the recording adds to summary.json (both) and run_info (format_version).
+FORMAT_VERSION_KEY: Final = "format_version"
+INTERRUPTED_KEY: Final = "interrupted"
