@@ -69,6 +69,7 @@ class World:
         wall_cell_m, wall_origin, wall_shape: the segment grid (cell size m, (x0, y0), (nx, ny)).
         wall_start, wall_items: CSR lists of segments within ``wall_cutoff_m`` of each cell.
         exit_bbox, exit_ring_start, exit_ring: exit polygons for the point-in-polygon test.
+        exit_near: (wnx·wny,) bool, wall cells within one cell of an exit area.
         nav: navigation fields.
     """
 
@@ -87,6 +88,7 @@ class World:
     exit_bbox: np.ndarray
     exit_ring_start: np.ndarray
     exit_ring: np.ndarray
+    exit_near: np.ndarray
     nav: NavigationFields
 
     @property
@@ -146,6 +148,11 @@ class World:
         wall_items = np.ascontiguousarray(seg_idx, dtype=np.int64)
 
         ids = tuple(e[0] for e in exits)
+        # wall cells from which one step can reach an exit area (the exit test runs only there)
+        exit_tree = shapely.STRtree([e[1] for e in exits])
+        near_idx, _ = exit_tree.query(boxes, predicate="dwithin", distance=cell)
+        exit_near = np.zeros(wnx * wny, dtype=bool)
+        exit_near[near_idx] = True
         areas = tuple(e[1] for e in exits)
         bbox = np.array([a.bounds for a in areas], dtype=np.float64)
         ring_list = [np.asarray(shapely.get_exterior_ring(a).coords, dtype=np.float64) for a in areas]
@@ -173,5 +180,6 @@ class World:
             exit_bbox=bbox,
             exit_ring_start=ring_start,
             exit_ring=ring,
+            exit_near=exit_near,
             nav=nav,
         )

@@ -79,9 +79,12 @@ def advance(
     ex_ring_start,
     ex_ring,
     ex_open,
+    exit_near,
+    step0,
     t0,
     dt,
     n_steps,
+    route_every,
     acc,
     edir,
 ):
@@ -99,13 +102,16 @@ def advance(
         w_items int64 (segments within wall_cutoff of each cell); origin wx0, wy0, w_inv_cell, wnx,
         wny; a_wall (N), b_wall (m), wall_cutoff (m).
     Navigation: nav (E, ny, nx, 2) float32 unit directions on nodes nav_x0 + i/nav_inv_h, ….
-    Exits: ex_bbox (E, 4), ex_ring_start (E + 1,), ex_ring (V, 2), ex_open (E,) bool.
-    Scratch: acc (N, 2), edir (N, 2) (on return, the desired directions of the last step).
+    Exits: ex_bbox (E, 4), ex_ring_start (E + 1,), ex_ring (V, 2), ex_open (E,) bool;
+        exit_near (wnx·wny,) bool marks the wall cells within reach of an exit area.
+    Time: the first step is global step ``step0`` at time ``t0`` (s); steps of ``dt`` (s).
+    Route: desired directions are re-read from the floor field every ``route_every`` global
+        steps (and at once when an agent starts walking); edir (N, 2) holds them between calls.
+    Scratch: acc (N, 2).
 
     Returns:
         Number of steps done: fewer than ``n_steps`` only when no agent is left.
     """
-    n = pos.shape[0]
     for step in range(n_steps):
         t = t0 + step * dt
         n_active = build_cell_list(
@@ -113,11 +119,11 @@ def advance(
         )
         if n_active == 0:
             return step
-        for i in prange(n):
-            if not active[i]:
-                acc[i, 0] = 0.0
-                acc[i, 1] = 0.0
-                continue
+        reroute = (step0 + step) % route_every == 0
+        # visit agents in cell order: neighbours, walls and floor-field nodes of consecutive
+        # agents are then close in memory (the agents' own order is arbitrary)
+        for q_i in prange(n_active):
+            i = cell_order[q_i]
             xi = pos[i, 0]
             yi = pos[i, 1]
             vxi = vel[i, 0]
@@ -128,7 +134,12 @@ def advance(
             ex = 0.0
             ey = 0.0
             if moving:
-                ex, ey = desired_direction(xi, yi, nav, target[i], nav_x0, nav_y0, nav_inv_h)
+                ex = edir[i, 0]
+                ey = edir[i, 1]
+                if reroute or (ex == 0.0 and ey == 0.0):
+                    ex, ey = desired_direction(
+                        xi, yi, nav, target[i], nav_x0, nav_y0, nav_inv_h
+                    )
             edir[i, 0] = ex
             edir[i, 1] = ey
             vdes = v0[i] if moving else 0.0
@@ -201,9 +212,8 @@ def advance(
             )
             acc[i, 0] = (fx + gx) / mi
             acc[i, 1] = (fy + gy) / mi
-        for i in prange(n):
-            if not active[i]:
-                continue
+        for q_i in prange(n_active):
+            i = cell_order[q_i]
             vx = vel[i, 0] + acc[i, 0] * dt
             vy = vel[i, 1] + acc[i, 1] * dt
             sp = math.sqrt(vx * vx + vy * vy)
@@ -242,6 +252,8 @@ def advance(
             pos[i, 1] = y1
             vel[i, 0] = vx
             vel[i, 1] = vy
+            if not exit_near[wc]:
+                continue
             e = exit_containing(x1, y1, ex_bbox, ex_ring_start, ex_ring, ex_open)
             if e >= 0:
                 active[i] = False
