@@ -67,14 +67,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         total=round(scenario.duration_s, 3),
         unit="s sim",
         bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} s simulated [{elapsed}<{remaining}{postfix}]",
-        disable=args.quiet,
+        disable=True if args.quiet else None,  # None: shown on a terminal only
         file=sys.stderr,
+        mininterval=0.2,
     )
 
     def progress(t: float, left: int) -> None:
-        bar.n = round(t, 3)
         bar.set_postfix_str(f"{left} agents left", refresh=False)
-        bar.refresh()
+        bar.update(round(t, 3) - bar.n)  # tqdm redraws at most every mininterval
 
     try:
         result = run_scenario(

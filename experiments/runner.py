@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import scenarios
+from scenarios.build import build
 from simcore import Simulation
 from simcore import columns as col
 from simcore.recording import RunWriter
@@ -46,8 +47,8 @@ def _summary(
         t = c.evac_time[c.evac_exit == e]
         exits[exit_id] = {
             "count": int(t.size),
-            "first_s": float(t.min()) if t.size else None,
-            "last_s": float(t.max()) if t.size else None,
+            "first_s": round(float(t.min()), 6) if t.size else None,
+            "last_s": round(float(t.max()), 6) if t.size else None,
         }
     all_out = bool(evacuated.all())
     return {
@@ -56,7 +57,7 @@ def _summary(
         "seed": int(seed),
         "agents_total": int(c.n),
         "agents_evacuated": int(evacuated.sum()),
-        "evacuation_time_s": float(np.nanmax(c.evac_time)) if all_out and c.n else None,
+        "evacuation_time_s": round(float(np.nanmax(c.evac_time)), 6) if all_out and c.n else None,
         "simulated_s": round(sim.time_s, 9),
         "wall_s": round(wall_s, 3),
         "exits": exits,
@@ -113,7 +114,7 @@ def run_scenario(
     """
     seed = scenario.seed if seed is None else int(seed)
     t_wall = time.perf_counter()
-    built = scenarios.build(scenario, seed=seed)
+    built = build(scenario, seed=seed)
     sim = built.simulation
     steps_per_frame = built.steps_per_frame
     fps = 1.0 / (sim.dt_s * steps_per_frame)
