@@ -1,5 +1,7 @@
 """The ``crowdsafe`` command line.
 
+Each subcommand is a module of :mod:`experiments.commands` with ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; add a module to ``COMMANDS`` to add a command.
 Invalid input is reported on stderr with the file, the field and the fix, and exit status 2, never a
 traceback. Ctrl-C leaves a valid run directory up to the last recorded frame (exit status 130).
 """
@@ -7,96 +9,32 @@ traceback. Ctrl-C leaves a valid run directory up to the last recorded frame (ex
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from tqdm import tqdm
-
-import scenarios
 from simcore.errors import CrowdSafeError
-
-from .runner import run_scenario
 
 __all__ = ["main"]
 
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
-
-def _default_out(scenario_path: Path, seed: int) -> Path:
-    """``runs/<stem>-seed<N>``, with ``-2``, ``-3``… appended rather than touching an earlier run."""
-    base = Path("runs") / f"{scenario_path.stem}-seed{seed}"
-    out, k = base, 2
-    while out.exists():
-        out = base.with_name(f"{base.name}-{k}")
-        k += 1
-    return out
-
-
-def _results_table(summary: dict) -> str:
-    rows = [
-        ("agents", f"{summary['agents_total']}"),
-        ("evacuated", f"{summary['agents_evacuated']}"),
-        (
-            "evacuation time",
-            "—  (agents remain)"
-            if summary["evacuation_time_s"] is None
-            else f"{summary['evacuation_time_s']:.1f} s",
-        ),
-        ("simulated", f"{summary['simulated_s']:.1f} s"),
-        ("wall clock", f"{summary['wall_s']:.1f} s"),
-    ]
-    lines = [f"  {k:<16} {v}" for k, v in rows]
-    lines.append("")
-    lines.append(f"  {'exit':<16} {'agents':>7} {'first (s)':>10} {'last (s)':>10}")
-    for exit_id, e in summary["exits"].items():
-        first = "—" if e["first_s"] is None else f"{e['first_s']:.1f}"
-        last = "—" if e["last_s"] is None else f"{e['last_s']:.1f}"
-        lines.append(f"  {exit_id:<16} {e['count']:>7} {first:>10} {last:>10}")
-    return "\n".join(lines)
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    path = Path(args.scenario) if args.scenario else scenarios.library_path("default")
-    scenario = scenarios.load(path)
-    seed = scenario.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else _default_out(path, seed)
-    print(f"scenario {scenario.name!r} ({path}) → {out}", file=sys.stderr)
-    bar = tqdm(
-        total=round(scenario.duration_s, 3),
-        unit="s sim",
-        bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} s simulated [{elapsed}<{remaining}{postfix}]",
-        disable=True if args.quiet else None,  # None: shown on a terminal only
-        file=sys.stderr,
-        mininterval=0.2,
-    )
-
-    def progress(t: float, left: int) -> None:
-        bar.set_postfix_str(f"{left} agents left", refresh=False)
-        bar.update(round(t, 3) - bar.n)  # tqdm redraws at most every mininterval
-
-    try:
-        result = run_scenario(
-            scenario, out_dir=out, seed=seed, overwrite=args.overwrite, progress=progress
-        )
-    finally:
-        bar.close()
-    print(_results_table(result.summary))
-    print(f"\nrun directory: {result.run_dir}")
-    return 0
+#: Subcommand modules, in the order ``crowdsafe --help`` lists them.
+COMMANDS = ("run",)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="crowdsafe", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="crowdsafe",
+        description="CrowdSafe: crowd and evacuation simulation for the safety of public spaces.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="simulate a scenario and write a run directory")
-    run.add_argument("scenario", nargs="?", help="scenario file (.toml/.json); default: bundled venue")
-    run.add_argument("--out", help="run directory (default: runs/<scenario>-seed<N>)")
-    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    run.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.set_defaults(func=_cmd_run)
+    for name in COMMANDS:
+        mod = importlib.import_module(f"experiments.commands.{name}")
+        cmd = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(cmd)
+        cmd.set_defaults(func=mod.run)
     return p
 
 

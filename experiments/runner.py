@@ -18,7 +18,7 @@ from simcore import Simulation
 from simcore import columns as col
 from simcore.recording import RunWriter
 
-__all__ = ["RunResult", "run_scenario", "ENGINE_VERSION"]
+__all__ = ["ENGINE_VERSION", "RunResult", "run_scenario"]
 
 ENGINE_VERSION = "0.1.0"
 SUMMARY_SCHEMA_VERSION = 1
@@ -77,9 +77,7 @@ def _agents_table(sim: Simulation, exit_ids: tuple[str, ...]) -> dict[str, list]
         col.EXIT_COL: used,
         col.T_START_COL: [round(float(t), 6) for t in c.t_start],
         col.T_EVACUATED_COL: ["" if math.isnan(t) else round(float(t), 6) for t in c.evac_time],
-        col.OUTCOME_COL: [
-            col.OUTCOME_REMAINING if a else col.OUTCOME_EVACUATED for a in c.active
-        ],
+        col.OUTCOME_COL: [col.OUTCOME_REMAINING if a else col.OUTCOME_EVACUATED for a in c.active],
         col.SPAWN_X_COL: [round(float(x), 6) for x in c.spawn[:, 0]],
         col.SPAWN_Y_COL: [round(float(y), 6) for y in c.spawn[:, 1]],
         col.DESIRED_SPEED_COL: [round(float(v), 6) for v in c.v0],

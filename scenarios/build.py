@@ -50,9 +50,7 @@ def population_params(scenario: Scenario) -> list[ForceParams]:
     ]
 
 
-def build(
-    scenario: Scenario, *, seed: int | None = None, cache_dir: Path | None = None
-) -> Built:
+def build(scenario: Scenario, *, seed: int | None = None, cache_dir: Path | None = None) -> Built:
     """Place the agents, compile the geometry and floor fields, choose exits.
 
     Exit choice: each agent takes the nearest exit by path distance (the floor field's travel

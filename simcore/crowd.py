@@ -89,7 +89,9 @@ class Crowd:
 
         if not np.all(np.isfinite(pos)):
             raise SimulationError("positions have non-finite values")
-        pop = np.zeros(n, dtype=np.int64) if population is None else np.asarray(population, np.int64)
+        pop = (
+            np.zeros(n, dtype=np.int64) if population is None else np.asarray(population, np.int64)
+        )
         sets = [params] if isinstance(params, ForceParams) else list(params)
         if len(sets) != len(population_ids) and len(sets) != 1:
             raise SimulationError("give one parameter set, or one per population")

@@ -155,7 +155,9 @@ class World:
         exit_near[near_idx] = True
         areas = tuple(e[1] for e in exits)
         bbox = np.array([a.bounds for a in areas], dtype=np.float64)
-        ring_list = [np.asarray(shapely.get_exterior_ring(a).coords, dtype=np.float64) for a in areas]
+        ring_list = [
+            np.asarray(shapely.get_exterior_ring(a).coords, dtype=np.float64) for a in areas
+        ]
         ring_start = np.zeros(len(areas) + 1, dtype=np.int64)
         ring_start[1:] = np.cumsum([len(r) for r in ring_list])
         ring = np.ascontiguousarray(np.vstack(ring_list))

@@ -137,9 +137,7 @@ def advance(
                 ex = edir[i, 0]
                 ey = edir[i, 1]
                 if reroute or (ex == 0.0 and ey == 0.0):
-                    ex, ey = desired_direction(
-                        xi, yi, nav, target[i], nav_x0, nav_y0, nav_inv_h
-                    )
+                    ex, ey = desired_direction(xi, yi, nav, target[i], nav_x0, nav_y0, nav_inv_h)
             edir[i, 0] = ex
             edir[i, 1] = ey
             vdes = v0[i] if moving else 0.0
@@ -262,4 +260,3 @@ def advance(
                 vel[i, 0] = 0.0
                 vel[i, 1] = 0.0
     return n_steps
-

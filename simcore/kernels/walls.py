@@ -127,9 +127,7 @@ def _orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float) ->
 
 
 @njit(cache=True, nogil=True)
-def crosses_wall(
-    x0: float, y0: float, x1: float, y1: float, seg, items, lo: int, hi: int
-) -> int:
+def crosses_wall(x0: float, y0: float, x1: float, y1: float, seg, items, lo: int, hi: int) -> int:
     """Index of a wall segment that the move x0→x1 crosses or touches, or -1.
 
     Closed test (touching counts), so an accepted move never ends on or beyond a wall line.

@@ -1,0 +1,1 @@
+"""Subcommands of the ``crowdsafe`` command line, one module each."""
