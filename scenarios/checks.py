@@ -435,16 +435,20 @@ class _Checker:
             )
 
     def overlaps(self) -> None:
-        rows = [
-            (i, k, x, y, p.radius_bounds()[1])
+        explicit = [
+            (i, np.asarray(p.positions, dtype=np.float64).reshape(-1, 2))
             for i, p in enumerate(self.s.populations)
-            if p.positions is not None
-            for k, (x, y) in enumerate(p.positions)
+            if p.positions
         ]
-        if len(rows) < 2:
+        if sum(len(xy) for _, xy in explicit) < 2:
             return
-        xy = np.array([(r[2], r[3]) for r in rows])
-        rad = np.array([r[4] for r in rows])
+        xy = np.concatenate([xy for _, xy in explicit])
+        rad = np.concatenate(
+            [np.full(len(q), self.s.populations[i].radius_bounds()[1]) for i, q in explicit]
+        )
+        pop_of = np.concatenate([np.full(len(q), i) for i, q in explicit])
+        index_in_pop = np.concatenate([np.arange(len(q)) for _, q in explicit])
+        rows = list(zip(pop_of.tolist(), index_in_pop.tolist(), strict=True))
         pairs = cKDTree(xy).query_pairs(2.0 * rad.max(), output_type="ndarray")
         if pairs.size == 0:
             return
@@ -519,7 +523,11 @@ class _Checker:
         exits = [e for e in self.allowed(p) if e not in self.bad_exits]
         if not exits:
             return
-        spawn = p.shape() if p.positions is None else shapely.MultiPoint(p.positions)
+        spawn = (
+            p.shape()
+            if p.positions is None
+            else shapely.multipoints(np.asarray(p.positions, dtype=np.float64).reshape(-1, 2))
+        )
         r = p.radius_bounds()[1]
         cut = self._cut_off(self.floor, 0, r, exits, spawn)
         if not self._significant(cut):

@@ -35,6 +35,7 @@ from pydantic import (
     Strict,
     Tag,
     TypeAdapter,
+    ValidationError,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -335,11 +336,12 @@ def sample(
     """
     if n < 0:
         raise ValueError(f"n must be ≥ 0, got {n}")
-    if isinstance(dist, dict) or (isinstance(dist, int | float) and not isinstance(dist, bool)):
+    if not isinstance(dist, Normal | Uniform | LogNormal | Gamma | Weibull):
         try:
             dist = _QUANTITY_ADAPTER.validate_python(dist)
-        except Exception as exc:  # pydantic ValidationError: one readable line is enough here
-            raise ScenarioError(f"not a valid number or distribution: {exc}") from exc
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['msg']} (got {e['input']!r})" for e in exc.errors())
+            raise ScenarioError(f"not a valid number or distribution: {problems}") from None
     if isinstance(dist, float):
         return np.full(n, dist, dtype=np.float64)
     out = np.empty(n, dtype=np.float64)

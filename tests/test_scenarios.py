@@ -642,6 +642,14 @@ def test_sample_number_draws_nothing() -> None:
     assert rng.bit_generator.state == state
 
 
+def test_sample_rejects_what_is_not_a_quantity() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(ScenarioError, match="not a valid number or distribution"):
+        scenarios.sample(True, 3, rng=rng)
+    with pytest.raises(ScenarioError, match="Field required"):
+        scenarios.sample({"distribution": "normal", "mean": 1.0}, 3, rng=rng)
+
+
 def test_sample_matches_analytic_moments() -> None:
     """Truncation by rejection gives the truncated distribution (oracle: closed-form moments)."""
     from scipy import stats
