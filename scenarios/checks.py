@@ -158,7 +158,9 @@ class _Checker:
         self.off_floor: set[int] = set()  # populations whose spawn area is entirely off the floor
         self._eroded: dict[tuple[int, float], BaseGeometry] = {}
 
-    def add(self, severity: Severity, code: str, field: str, element_id: str, msg: str, hint: str):
+    def add(
+        self, severity: Severity, code: str, field: str, element_id: str, msg: str, hint: str
+    ) -> None:
         self.issues.append(Issue(severity, code, field, element_id, msg, hint))
 
     def error(self, code: str, field: str, element_id: str, msg: str, hint: str) -> None:
