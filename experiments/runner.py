@@ -14,9 +14,11 @@ import numpy as np
 
 import scenarios
 from scenarios.build import build
+from scenarios.threats import end_time
 from simcore import Simulation
 from simcore import columns as col
 from simcore.recording import RunWriter
+from simcore.threats import cause_name
 
 __all__ = ["ENGINE_VERSION", "RunResult", "run_scenario"]
 
@@ -37,8 +39,65 @@ class RunResult:
     summary: dict[str, Any]
 
 
+#: Density grid for the hot-spot summary: 1 m² cells (Fruin's and the Green Guide's unit).
+DENSITY_CELL_M = 1.0
+DENSITY_THRESHOLDS = (4.0, 5.0)
+
+
+class _DensityTracker:
+    """Time each 1 m² cell spends above 4 and 5 persons/m² (counted on recorded frames)."""
+
+    def __init__(self, bounds: tuple[float, float, float, float], frame_s: float):
+        xmin, ymin, xmax, ymax = bounds
+        self.x_edges = np.arange(xmin, xmax + DENSITY_CELL_M, DENSITY_CELL_M)
+        self.y_edges = np.arange(ymin, ymax + DENSITY_CELL_M, DENSITY_CELL_M)
+        self.frame_s = frame_s
+        shape = (len(self.x_edges) - 1, len(self.y_edges) - 1)
+        self.time_above = {th: np.zeros(shape) for th in DENSITY_THRESHOLDS}
+        self.peak = 0.0
+
+    def add(self, pos: np.ndarray) -> None:
+        if len(pos) == 0 or len(self.x_edges) < 2 or len(self.y_edges) < 2:
+            return
+        h, _, _ = np.histogram2d(pos[:, 0], pos[:, 1], bins=(self.x_edges, self.y_edges))
+        density = h / DENSITY_CELL_M**2
+        self.peak = max(self.peak, float(density.max()))
+        for th, acc in self.time_above.items():
+            acc += (density > th) * self.frame_s
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"cell_m": DENSITY_CELL_M, "peak_persons_per_m2": self.peak}
+        for th, acc in self.time_above.items():
+            key = f"above_{th:g}_per_m2"
+            hot = np.argwhere(acc > 0)
+            order = np.argsort(-acc[acc > 0])[:5]
+            out[key] = {
+                "cell_seconds": round(float(acc.sum()), 3),
+                "cells": int(hot.shape[0]),
+                "worst_places": [
+                    {
+                        "x": round(float(self.x_edges[i] + DENSITY_CELL_M / 2), 2),
+                        "y": round(float(self.y_edges[j] + DENSITY_CELL_M / 2), 2),
+                        "seconds": round(float(acc[i, j]), 3),
+                    }
+                    for i, j in hot[order]
+                ],
+            }
+        return out
+
+
+def _r(v: float) -> float | None:
+    return None if not math.isfinite(v) else round(float(v), 6)
+
+
 def _summary(
-    *, scenario_name: str, seed: int, sim: Simulation, wall_s: float, params: dict[str, Any]
+    *,
+    scenario_name: str,
+    seed: int,
+    sim: Simulation,
+    wall_s: float,
+    params: dict[str, Any],
+    density: _DensityTracker,
 ) -> dict[str, Any]:
     c = sim.crowd
     evacuated = ~c.active
@@ -47,9 +106,14 @@ def _summary(
         t = c.evac_time[c.evac_exit == e]
         exits[exit_id] = {
             "count": int(t.size),
-            "first_s": round(float(t.min()), 6) if t.size else None,
-            "last_s": round(float(t.max()), 6) if t.size else None,
+            "first_s": _r(t.min()) if t.size else None,
+            "last_s": _r(t.max()) if t.size else None,
         }
+    casualties: dict[str, int] = {}
+    for i in np.flatnonzero(c.harmed):
+        name = cause_name(int(c.cause[i]), sim.threats)
+        casualties[name] = casualties.get(name, 0) + 1
+    perceived = np.isfinite(c.t_perceive)
     all_out = bool(evacuated.all())
     return {
         "schema_version": SUMMARY_SCHEMA_VERSION,
@@ -57,33 +121,83 @@ def _summary(
         "seed": int(seed),
         "agents_total": int(c.n),
         "agents_evacuated": int(evacuated.sum()),
-        "evacuation_time_s": round(float(np.nanmax(c.evac_time)), 6) if all_out and c.n else None,
+        "evacuation_time_s": _r(np.nanmax(c.evac_time)) if all_out and c.n else None,
         "simulated_s": round(sim.time_s, 9),
         "wall_s": round(wall_s, 3),
         "exits": exits,
+        "casualties": {k: casualties[k] for k in sorted(casualties)},
+        "injured_crush": int(casualties.get("crush", 0)),
+        "agents_remaining": int((c.active & ~c.harmed).sum()),
+        "threats": {
+            "agents_perceiving": int(perceived.sum()),
+            "exposure_total_s": round(float(c.exposure.sum()), 3),
+            "agents_exposed": int((c.exposure > 0).sum()),
+        },
+        "density": density.summary(),
+        "events": [
+            {
+                "time_s": _r(ev.time_s),
+                "kind": ev.kind,
+                "target": ev.target,
+                "text": ev.text,
+                "agents_displaced": ev.displaced,
+            }
+            for ev in sim.applied
+        ],
         "dt_s": sim.dt_s,
         "substeps": sim.substeps,
         "parameters": params,
     }
 
 
-def _agents_table(sim: Simulation, exit_ids: tuple[str, ...]) -> dict[str, list]:
+def _agents_table(sim: Simulation, exit_ids: tuple[str, ...], max_fear: np.ndarray) -> dict:
     c = sim.crowd
-    chosen = [exit_ids[t] for t in c.target]
-    used = ["" if e < 0 else exit_ids[e] for e in c.evac_exit]
+
+    def times(a: np.ndarray) -> list:
+        return ["" if not math.isfinite(t) else round(float(t), 6) for t in a]
+
+    outcome = []
+    for i in range(c.n):
+        if c.harmed[i]:
+            outcome.append(col.OUTCOME_INJURED_PREFIX + cause_name(int(c.cause[i]), sim.threats))
+        elif not c.active[i]:
+            outcome.append(col.OUTCOME_EVACUATED)
+        else:
+            outcome.append(col.OUTCOME_REMAINING)
+    safety = np.where(np.isfinite(c.t_perceive), c.evac_time - c.t_perceive, np.nan)
     return {
         col.ID_COL: list(range(c.n)),
         col.POPULATION_COL: [c.population_ids[p] for p in c.population],
-        col.EXIT_COL: used,
-        col.T_START_COL: [round(float(t), 6) for t in c.t_start],
-        col.T_EVACUATED_COL: ["" if math.isnan(t) else round(float(t), 6) for t in c.evac_time],
-        col.OUTCOME_COL: [col.OUTCOME_REMAINING if a else col.OUTCOME_EVACUATED for a in c.active],
+        col.EXIT_COL: ["" if e < 0 else exit_ids[e] for e in c.evac_exit],
+        col.T_START_COL: times(c.t_start),
+        col.T_EVACUATED_COL: times(c.evac_time),
+        col.OUTCOME_COL: outcome,
         col.SPAWN_X_COL: [round(float(x), 6) for x in c.spawn[:, 0]],
         col.SPAWN_Y_COL: [round(float(y), 6) for y in c.spawn[:, 1]],
         col.DESIRED_SPEED_COL: [round(float(v), 6) for v in c.v0],
         col.RADIUS_COL: [round(float(r), 6) for r in c.radius],
-        "target_exit": chosen,
+        col.TARGET_EXIT_COL: [exit_ids[t] for t in c.target],
+        col.GROUP_COL: [int(g) for g in c.group],
+        col.CAUSE_COL: [cause_name(int(k), sim.threats) for k in c.cause],
+        col.T_INJURED_COL: times(c.t_harmed),
+        col.T_PERCEIVE_COL: times(c.t_perceive),
+        col.TIME_TO_SAFETY_COL: times(safety),
+        col.EXPOSURE_COL: [round(float(x), 6) for x in c.exposure],
+        col.MIN_THREAT_DISTANCE_COL: times(c.min_dist),
+        col.MAX_FEAR_COL: [round(float(f), 6) for f in max_fear],
     }
+
+
+def _static_events(scenario: scenarios.Scenario) -> list[tuple[float, str, str, str]]:
+    """Events known in advance that change no layout: alarms, threats starting and ending."""
+    out = [(float(e.time_s), e.action.value, "", e.label()) for e in scenario.events
+           if e.action.value == "alarm"]  # fmt: skip
+    for th in scenario.threats:
+        out.append((float(th.start_s), "threat_start", th.id, f"{th.kind} attack '{th.id}' starts"))
+        end = end_time(th)
+        if math.isfinite(end):
+            out.append((end, "threat_end", th.id, f"{th.kind} '{th.id}' ends"))
+    return sorted(out)
 
 
 def run_scenario(
@@ -125,8 +239,16 @@ def run_scenario(
         "dt_s": sim.dt_s,
         "substeps": sim.substeps,
         "steps_per_frame": steps_per_frame,
+        "record_fps": fps,
         "exits": list(sim.world.exit_ids),
+        "exit_areas": {e.id: e.area for e in scenario.exits},
+        "barriers": {
+            b.id: {"wkt": b.shape().wkt, "rating": b.rating, "active": b.active}
+            for b in scenario.barriers
+        },
+        "threats": [th.model_dump(mode="json") for th in scenario.threats],
         "populations": list(sim.crowd.population_ids),
+        "alarm_s": built.alarm_s,
         "parameters": built.parameters,
     }
     writer = RunWriter(
@@ -135,50 +257,71 @@ def run_scenario(
         bounds=sim.world.bounds,
         geometry_wkt=sim.world.walkable.wkt,
         run_info=run_info,
-        state_columns=("speed",),
+        state_columns=(col.STATE_SPEED, col.STATE_FEAR, col.STATE_HARMED),
         overwrite=overwrite,
     )
     n_steps_total = round(scenario.duration_s / sim.dt_s)
     frame = 0
+    density = _DensityTracker(sim.world.bounds, steps_per_frame * sim.dt_s)
+    max_fear = np.zeros(sim.crowd.n)
+    pending = _static_events(scenario)
+    n_applied = 0
 
     def record() -> None:
         c = sim.crowd
         ids = np.flatnonzero(c.active)
         v = c.vel[ids]
+        np.maximum(max_fear, c.fear, out=max_fear)
+        density.add(c.pos[ids])
         writer.write_frame(
             frame,
             ids=ids,
             pos=c.pos[ids],
             ori=sim.orientation()[ids],
-            state={"speed": np.hypot(v[:, 0], v[:, 1])},
+            state={
+                col.STATE_SPEED: np.hypot(v[:, 0], v[:, 1]),
+                col.STATE_FEAR: c.fear[ids],
+                col.STATE_HARMED: c.harmed[ids].astype(np.float64),
+            },
         )
 
-    try:
-        record()
-        while sim.steps < n_steps_total and sim.n_active:
-            n = min(steps_per_frame, n_steps_total - sim.steps)
-            sim.step(n)
-            if sim.steps % steps_per_frame == 0 or not sim.n_active:
-                frame += 1
-                record()
-            if progress is not None:
-                progress(sim.time_s, sim.n_active)
-    except BaseException:
+    def log_events() -> None:
+        nonlocal n_applied
+        while pending and pending[0][0] <= sim.time_s + 1e-9:
+            t, kind, target, text = pending.pop(0)
+            writer.write_event(time_s=t, kind=kind, target=target, text=text)
+        for ev in sim.applied[n_applied:]:
+            writer.set_geometry(frame=frame, wkt=sim.world.walkable.wkt)
+            text = ev.text + (f" ({ev.displaced} people moved off it)" if ev.displaced else "")
+            writer.write_event(time_s=ev.time_s, kind=ev.kind, target=ev.target, text=text)
+        n_applied = len(sim.applied)
+
+    def close(finish: Callable[..., None]) -> dict[str, Any]:
         summary = _summary(
             scenario_name=scenario.name,
             seed=seed,
             sim=sim,
             wall_s=time.perf_counter() - t_wall,
             params=built.parameters,
+            density=density,
         )
-        writer.abort(summary=summary, agents=_agents_table(sim, sim.world.exit_ids))
+        finish(summary=summary, agents=_agents_table(sim, sim.world.exit_ids, max_fear))
+        return summary
+
+    try:
+        log_events()
+        record()
+        while sim.steps < n_steps_total and sim.n_mobile:
+            n = min(steps_per_frame, n_steps_total - sim.steps)
+            sim.step(n)
+            if sim.steps % steps_per_frame == 0 or not sim.n_mobile:
+                frame += 1
+                log_events()
+                record()
+            if progress is not None:
+                progress(sim.time_s, sim.n_mobile)
+    except BaseException:
+        close(writer.abort)
         raise
-    summary = _summary(
-        scenario_name=scenario.name,
-        seed=seed,
-        sim=sim,
-        wall_s=time.perf_counter() - t_wall,
-        params=built.parameters,
-    )
-    writer.finish(summary=summary, agents=_agents_table(sim, sim.world.exit_ids))
+    summary = close(writer.finish)
     return RunResult(run_dir=Path(out_dir), summary=summary)

@@ -139,7 +139,7 @@ class _Checker:
         self.walkable = g.walkable_shape()
         self.exit_shapes = {e.id: e.shape() for e in reversed(scenario.exits)}  # first id wins
         self.obstacles = g.obstacle_shapes()
-        self.barriers = [b.shape() for b in scenario.barriers]
+        self.barriers = [b.shape() for b in scenario.barriers if b.active]
         self.holes = shapely.union_all(
             [shapely.Polygon(h) for p in polygonal_parts(self.walkable) for h in p.interiors]
         )
@@ -174,6 +174,7 @@ class _Checker:
     def run(self) -> list[Issue]:
         self.duplicate_ids()
         self.unknown_exits()
+        self.events_and_threats()
         if self.floor.is_empty or self.floor.area <= _AREA_TOL:
             self.error(
                 "walkable-empty",
@@ -215,6 +216,7 @@ class _Checker:
             ("exits", self.s.exits),
             ("barriers", self.s.barriers),
             ("populations", self.s.populations),
+            ("threats", self.s.threats),
         ):
             first: dict[str, int] = {}
             for i, item in enumerate(items):
@@ -244,6 +246,54 @@ class _Checker:
                     f"population '{p.id}' names unknown exit '{name}'",
                     f"{hint}known exits: {_ids(self.known_exits)}",
                 )
+
+    def events_and_threats(self) -> None:
+        barrier_ids = [b.id for b in self.s.barriers]
+        for i, ev in enumerate(self.s.events):
+            if ev.target is not None:
+                known = self.known_exits if "exit" in ev.action else barrier_ids
+                kind = "exit" if "exit" in ev.action else "barrier"
+                if ev.target not in known:
+                    close = difflib.get_close_matches(ev.target, known, n=1)
+                    hint = f"did you mean '{close[0]}'? " if close else ""
+                    self.error(
+                        "unknown-event-target",
+                        f"events[{i}].target",
+                        ev.target,
+                        f"event '{ev.action}' at {ev.time_s:g} s names unknown {kind}"
+                        f" '{ev.target}'",
+                        f"{hint}known {kind}s: {_ids(known) if known else 'none'}",
+                    )
+            if ev.time_s >= self.s.duration_s:
+                self.warn(
+                    "event-after-end",
+                    f"events[{i}].time_s",
+                    ev.target or "",
+                    f"event '{ev.action}' at {ev.time_s:g} s comes after the end of the run"
+                    f" ({self.s.duration_s:g} s) and will not happen",
+                    "move it earlier or lengthen duration_s",
+                )
+        floor = self.s.walkable_area()
+        for i, th in enumerate(self.s.threats):
+            if th.start_s >= self.s.duration_s:
+                self.warn(
+                    "threat-after-end",
+                    f"threats[{i}].start_s",
+                    th.id,
+                    f"threat '{th.id}' starts at {th.start_s:g} s, after the end of the run",
+                    "move start_s earlier or lengthen duration_s",
+                )
+            if th.kind in ("knife", "firearm"):
+                p0 = shapely.Point(th.path[0])
+                if not floor.contains(p0):
+                    self.error(
+                        "threat-off-floor",
+                        f"threats[{i}].path[0]",
+                        th.id,
+                        f"{th.kind} attacker '{th.id}' starts at {_xy(p0)}, outside the walkable"
+                        f" area ({floor.distance(p0):.2f} m away)",
+                        "start it on the floor of the venue",
+                    )
 
     def allowed(self, p: Population) -> list[str]:
         return [e for e in self.s.allowed_exits(p) if e in self.exit_shapes]

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .distributions import Distribution, Finite, Quantity, Support, Uniform, support
 from .geometry import AreaWKT, BarrierWKT, PolygonWKT, parse_wkt
+from .threats import Event, FearSettings, ThreatSpec
 
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
@@ -190,10 +191,15 @@ class Exit(_Strict):
     Attributes:
         id: unique among exits; populations refer to it.
         area: POLYGON of the exit region (WKT, metres).
+        open: whether it is open at the start (addition; default true). A closed exit evacuates
+            nobody and, if its area lies outside the floor, is a wall.
     """
 
     id: Id
     area: PolygonWKT = Field(description="Exit region (WKT POLYGON, metres).")
+    open: bool = Field(
+        default=True, description="Open at the start (an open_exit event can open it later)."
+    )
 
     def shape(self) -> shapely.Polygon:
         """The exit region as a shapely polygon."""
@@ -219,12 +225,22 @@ class Barrier(_Strict):
         geometry: POLYGON, MULTIPOLYGON or LINESTRING (WKT, metres).
         thickness_m: thickness of a LINESTRING barrier (m), 0 < t ≤ 5; required for lines and
             not allowed for polygons.
+        active: in place at the start (addition; default true; events add or remove it).
+        rating: the heaviest vehicle class it stops (addition; IWA 14-1:2013 / PAS 68 classes
+            M1 car, N1 van, N2 7.2 t, N3 30 t; "none" stops no vehicle).
     """
 
     id: Id
     geometry: BarrierWKT = Field(description="Barrier footprint or centre line (WKT, metres).")
     thickness_m: Annotated[Finite, Field(gt=0.0, le=5.0)] | None = Field(
         default=None, description="Thickness of a LINESTRING barrier (m)."
+    )
+    active: bool = Field(
+        default=True, description="In place at the start (add_barrier/remove_barrier events)."
+    )
+    rating: Literal["none", "M1", "N1", "N2", "N3"] = Field(
+        default="none",
+        description="Heaviest vehicle class (IWA 14-1) it stops: none, M1, N1, N2 or N3.",
     )
 
     @model_validator(mode="after")
@@ -335,6 +351,12 @@ class Population(_Strict):
         spacing_m: extra gap (m) between placed agents and between agents and walls (addition,
             default 0.1, 0 ≤ spacing ≤ 5). Not applied to explicit positions.
         model: per-population overrides of the scenario's ``[model]`` table (addition).
+        starts_on_alarm: if the scenario has an alarm event, the pre-movement time counts from
+            the first alarm (addition; default true); otherwise from t = 0.
+        openness: susceptibility to fear contagion o_i in [0, 1] (addition; default 0.8).
+        group_size: size of the groups (families, friends) agents come in; members are the
+            nearest neighbours at the start and catch fear from each other more easily
+            (addition; default 1: no groups).
     """
 
     id: Id
@@ -360,6 +382,16 @@ class Population(_Strict):
     )
     model: ModelParameters | None = Field(
         default=None, description="Per-population social-force overrides."
+    )
+    starts_on_alarm: bool = Field(
+        default=True,
+        description="If the scenario has an alarm event, pre-movement counts from the alarm.",
+    )
+    openness: Annotated[Finite, Field(ge=0.0, le=1.0)] = Field(
+        default=0.8, description="Susceptibility to fear contagion in [0, 1]."
+    )
+    group_size: Annotated[Int, Field(ge=1, le=20)] = Field(
+        default=1, description="Agents come in groups of this size (neighbours at the start)."
     )
 
     @field_validator("desired_speed_mps", "radius_m", "premovement_s")
@@ -455,6 +487,9 @@ class Scenario(_Strict):
         populations: at least one population.
         model: social-force parameter set and overrides.
         navigation: navigation settings.
+        events: timed events (alarm, exit closed/opened, barrier added/removed).
+        threats: attackers, vehicles, blasts, hazard zones (see :mod:`scenarios.threats`).
+        fear: overrides of the fear model's constants.
     """
 
     schema_version: Literal[1] = Field(description="Format version of this file (1).")
@@ -482,6 +517,9 @@ class Scenario(_Strict):
         default_factory=ModelParameters, description="Social-force parameters."
     )
     navigation: Navigation = Field(default_factory=Navigation, description="Navigation settings.")
+    events: list[Event] = Field(default_factory=list, description="Timed events.")
+    threats: list[ThreatSpec] = Field(default_factory=list, description="Threats.")
+    fear: FearSettings = Field(default_factory=FearSettings, description="Fear-model overrides.")
 
     @field_validator("record_fps")
     @classmethod
@@ -538,21 +576,31 @@ class Scenario(_Strict):
         """Union of ``geometry.obstacles`` (holes of ``walkable`` not included)."""
         return shapely.union_all(self.geometry.obstacle_shapes())
 
-    def walkable_area(self) -> BaseGeometry:
-        """The effective walkable region: (walkable ∪ exit areas) − obstacles − barriers.
+    def walkable_area(
+        self, *, open_exits: frozenset[str] | None = None, barriers: frozenset[str] | None = None
+    ) -> BaseGeometry:
+        """The effective walkable region: (walkable ∪ open exit areas) − obstacles − barriers.
 
         This is the single definition the simulation builder uses. Holes of ``walkable`` stay
         holes; LINESTRING barriers are buffered by ``thickness_m / 2`` with flat ends and mitred
         joins.
 
+        Args:
+            open_exits: ids of the open exits (default: those open at the start).
+            barriers: ids of the barriers in place (default: those active at the start).
+
         Returns:
             A shapely Polygon or MultiPolygon (cached; do not mutate).
         """
+        if open_exits is None:
+            open_exits = frozenset(e.id for e in self.exits if e.open)
+        if barriers is None:
+            barriers = frozenset(b.id for b in self.barriers if b.active)
         return _effective_walkable(
             self.geometry.walkable,
-            tuple(e.area for e in self.exits),
+            tuple(e.area for e in self.exits if e.id in open_exits),
             tuple(self.geometry.obstacles),
-            tuple((b.geometry, b.thickness_m) for b in self.barriers),
+            tuple((b.geometry, b.thickness_m) for b in self.barriers if b.id in barriers),
         )
 
 

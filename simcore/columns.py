@@ -55,3 +55,20 @@ EVENTS_CSV_COLUMNS: Final = (EVENT_TIME_COL, EVENT_KIND_COL, EVENT_TARGET_COL, E
 # Keys the recording adds to summary.json (both) and run_info (format_version).
 FORMAT_VERSION_KEY: Final = "format_version"
 INTERRUPTED_KEY: Final = "interrupted"
+
+# outcomes of attacks and crushes: "injured_<cause>", cause a threat kind or "crush"
+OUTCOME_INJURED_PREFIX: Final = "injured_"
+CAUSE_COL: Final = "cause"
+T_INJURED_COL: Final = "t_injured_s"
+T_PERCEIVE_COL: Final = "t_perceive_s"
+TIME_TO_SAFETY_COL: Final = "time_to_safety_s"
+EXPOSURE_COL: Final = "exposure_s"
+MIN_THREAT_DISTANCE_COL: Final = "min_threat_distance_m"
+MAX_FEAR_COL: Final = "max_fear"
+TARGET_EXIT_COL: Final = "target_exit"
+GROUP_COL: Final = "group"
+
+# per-frame agent state columns (agent_state table)
+STATE_SPEED: Final = "speed"
+STATE_FEAR: Final = "fear"
+STATE_HARMED: Final = "harmed"

@@ -92,18 +92,18 @@ def default_cache_dir() -> Path | None:
     return Path.home() / ".cache" / "crowdsafe"
 
 
-def _cache_key(walkable: shapely.Geometry, exits: list[shapely.Geometry], h: float) -> str:
+def _cache_key(walkable: shapely.Geometry, exits: list[shapely.Geometry | None], h: float) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"v{FIELDS_VERSION};h={h!r};".encode())
     for geom in (walkable, *exits):
-        digest.update(shapely.to_wkb(shapely.normalize(geom), hex=False))
+        digest.update(b"closed" if geom is None else shapely.to_wkb(shapely.normalize(geom)))
     return digest.hexdigest()
 
 
 def compute_fields(
     *,
     walkable: shapely.Geometry,
-    exits: list[shapely.Geometry],
+    exits: list[shapely.Geometry | None],
     h: float,
     cache_dir: Path | None = None,
 ) -> NavigationFields:
@@ -111,7 +111,7 @@ def compute_fields(
 
     Args:
         walkable: the effective walkable area (exit areas included, obstacles removed), metres.
-        exits: the exit areas, one polygon each.
+        exits: the exit areas, one polygon each; None for a closed exit (no field: unreachable).
         h: node spacing (m); a door should span several nodes (h ≤ width / 5).
         cache_dir: if given, fields are stored there keyed by a hash of the geometry and spacing
             and reused by later runs of the same layout (sweeps, replicates, repeated runs).
@@ -158,7 +158,7 @@ def compute_fields(
 def _compute_fields(
     *,
     walkable: shapely.Geometry,
-    exits: list[shapely.Geometry],
+    exits: list[shapely.Geometry | None],
     h: float,
 ) -> NavigationFields:
     xmin, ymin, xmax, ymax = walkable.bounds
@@ -177,6 +177,9 @@ def _compute_fields(
 
     exit_nodes = []
     for area in exits:
+        if area is None:
+            exit_nodes.append(np.zeros_like(inside))
+            continue
         shapely.prepare(area)
         nodes = shapely.intersects_xy(area, gx, gy) & inside
         if not nodes.any():
@@ -192,6 +195,8 @@ def _compute_fields(
     travel = np.full((n_exit, ny, nx), np.inf, dtype=np.float32)
     direction = np.zeros((n_exit, ny, nx, 2), dtype=np.float32)
     for e, nodes in enumerate(exit_nodes):
+        if not nodes.any():
+            continue  # closed exit: unreachable, no direction
         phi = np.ma.MaskedArray(np.where(nodes, -1.0, 1.0), mask=~inside)
         tt = skfmm.travel_time(phi, speed, dx=h, order=2)
         t = np.ma.filled(tt.astype(np.float64), np.nan)

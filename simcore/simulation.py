@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+import shapely
+import shapely.ops
 
 from .crowd import Crowd
 from .errors import SimulationError
 from .kernels.integrate import advance
+from .threats import FearParams, ThreatArrays
 from .world import World
 
-__all__ = ["Simulation", "interaction_cutoff"]
+__all__ = ["AppliedEvent", "LayoutChange", "Simulation", "interaction_cutoff"]
 
 #: Social repulsion is negligible beyond this many ranges B past contact (e^-8 ≈ 3·10⁻⁴ of A).
 CUTOFF_RANGES = 8.0
@@ -24,11 +28,38 @@ def interaction_cutoff(*, max_radius_m: float, max_range_m: float) -> float:
     return 2.0 * max_radius_m + CUTOFF_RANGES * max_range_m
 
 
+@dataclass(frozen=True, eq=False)
+class LayoutChange:
+    """A scheduled change of the layout (exit closed or opened, barrier added or removed).
+
+    Attributes:
+        time_s: when it happens. world: the layout from then on (same exits, same order).
+        kind, target, text: what to log (e.g. ``"close_exit"``, ``"east"``, a sentence).
+    """
+
+    time_s: float
+    world: World
+    kind: str
+    target: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class AppliedEvent:
+    """A layout change as it was applied: time, kind, target, text, agents moved off obstacles."""
+
+    time_s: float
+    kind: str
+    target: str
+    text: str
+    displaced: int
+
+
 class Simulation:
-    """A world, a crowd and a clock.
+    """A world, a crowd, threats and a clock.
 
     Args:
-        world: compiled geometry.
+        world: compiled geometry (the layout at t = 0).
         crowd: the agents (mutated as the simulation runs).
         dt_s: time step (s). The physics may sub-step: each step is split so that no agent moves
             more than a tenth of the smallest radius per sub-step.
@@ -36,6 +67,11 @@ class Simulation:
         route_interval_s: how often agents re-read their desired direction from the floor field
             (s). Route choice is a slow decision (JuPedSim exposes the same knob); 0.1 s means an
             agent walks at most ~15 cm on a stale direction, under one field spacing.
+        threats: compiled threats (none by default); fear: fear-model constants.
+        perceive_interval_s: how often perception and fear are updated (s).
+        allowed: (P, E) bool, the exits each population may use (default: all).
+        seed: key of the kernels' counter-based random draws (attack hits, blast injuries).
+        schedule: layout changes, applied at their times.
     """
 
     def __init__(
@@ -47,134 +83,215 @@ class Simulation:
         wall_A_N: float,
         wall_B_m: float,
         route_interval_s: float = 0.1,
+        threats: ThreatArrays | None = None,
+        fear: FearParams | None = None,
+        perceive_interval_s: float = 0.1,
+        allowed: np.ndarray | None = None,
+        seed: int = 0,
+        schedule: list[LayoutChange] | None = None,
     ) -> None:
         if not (0.0 < dt_s <= 0.1):
             raise SimulationError(f"dt_s must be in (0, 0.1] s, got {dt_s}")
-        if crowd.n and np.any((crowd.target < 0) | (crowd.target >= len(world.exit_ids))):
+        n_exit = len(world.exit_ids)
+        if crowd.n and np.any((crowd.target < 0) | (crowd.target >= n_exit)):
             raise SimulationError("every agent needs a target exit index within the world's exits")
         self.world = world
         self.crowd = crowd
         self.dt_s = float(dt_s)
         self.wall_A_N = float(wall_A_N)
         self.wall_B_m = float(wall_B_m)
+        self.threats = threats if threats is not None else ThreatArrays.build([])
+        self.fear = fear if fear is not None else FearParams()
+        self._fp = self.fear.array()
+        n_pop = int(crowd.population.max()) + 1 if crowd.n else 1
+        self.allowed = (
+            np.ones((max(n_pop, len(crowd.population_ids)), n_exit), dtype=bool)
+            if allowed is None
+            else np.ascontiguousarray(allowed, dtype=bool)
+        )
+        self.seed = int(seed)
         self.time_s = 0.0
         self.steps = 0
+        self.schedule = sorted(schedule or [], key=lambda c: c.time_s)
+        self.applied: list[AppliedEvent] = []
         n = crowd.n
         r_max = float(crowd.radius.max()) if n else 0.25
         b_max = float(crowd.b_soc.max()) if n else 0.08
         self.cutoff_m = interaction_cutoff(max_radius_m=r_max, max_range_m=b_max)
         if world.wall_cutoff_m + 1e-9 < r_max + CUTOFF_RANGES * self.wall_B_m:
             raise SimulationError("the world's wall cutoff is shorter than the wall force range")
-        v_cap = float(crowd.vmax.max()) if n else 1.0
+        fear_factor = self.fear.speed_factor if len(self.threats.ids) else 1.0
+        v_cap = float((crowd.vmax * max(fear_factor, 1.0)).max()) if n else 1.0
         r_min = float(crowd.radius.min()) if n else 0.25
         self.substeps = max(1, math.ceil(self.dt_s * v_cap / (MAX_MOVE_FRACTION * r_min) - 1e-9))
-        self.route_every = max(1, round(route_interval_s / (self.dt_s / self.substeps)))
+        dt_phys = self.dt_s / self.substeps
+        self.route_every = max(1, round(route_interval_s / dt_phys))
+        self.perceive_every = max(1, round(perceive_interval_s / dt_phys))
         xmin, ymin, xmax, ymax = world.bounds
         cell = self.cutoff_m
-        self._grid = (
+        self._grid_shape = (
             xmin - cell,
             ymin - cell,
             1.0 / cell,
             math.ceil((xmax - xmin) / cell) + 3,
             math.ceil((ymax - ymin) / cell) + 3,
         )
-        gnx, gny = self._grid[3], self._grid[4]
+        gnx, gny = self._grid_shape[3], self._grid_shape[4]
         self._agent_cell = np.empty(n, dtype=np.int64)
         self._cell_start = np.zeros(gnx * gny + 1, dtype=np.int64)
         self._cell_order = np.empty(n, dtype=np.int64)
         self._acc = np.zeros((n, 2))
+        self._edir_prev = np.zeros((n, 2))
         self.desired = np.zeros((n, 2))
-        self.exit_open = np.ones(len(world.exit_ids), dtype=bool)
+        self.exit_open = world.exit_open.copy()
 
+    # --------------------------------------------------------------------------------------------
     @property
     def n_active(self) -> int:
-        """Agents still inside."""
+        """Agents still inside (casualties included)."""
         return int(self.crowd.active.sum())
 
-    def step(self, n_steps: int = 1) -> int:
-        """Advance by ``n_steps`` steps of ``dt_s``; returns the steps done (fewer once all left)."""
+    @property
+    def n_mobile(self) -> int:
+        """Agents still inside and able to move."""
+        c = self.crowd
+        return int((c.active & ~c.harmed).sum())
+
+    def _tuples(self) -> tuple:
         c = self.crowd
         w = self.world
-        gx0, gy0, inv_cell, gnx, gny = self._grid
-        dt = self.dt_s / self.substeps
-        done = advance(
-            c.pos,
-            c.vel,
-            c.active,
-            c.evac_time,
-            c.evac_exit,
-            c.radius,
-            c.v0,
-            c.tau,
-            c.mass,
-            c.a_soc,
-            c.b_soc,
-            c.lam,
-            c.k_body,
-            c.kappa,
-            c.vmax,
-            c.t_start,
-            c.target,
-            self._agent_cell,
-            self._cell_start,
-            self._cell_order,
-            gx0,
-            gy0,
-            inv_cell,
-            gnx,
-            gny,
+        state = (
+            c.pos, c.vel, c.active, c.evac_time, c.evac_exit, self.desired, self._edir_prev,
+            self._acc, c.harmed, c.cause, c.t_harmed, c.pressure, c.fear, c.fear_new, c.flee,
+            c.t_perceive, c.exposure, c.min_dist, c.hazard_dwell, c.t_start, c.target,
+        )  # fmt: skip
+        const = (
+            c.radius, c.v0, c.tau, c.mass, c.a_soc, c.b_soc, c.lam, c.k_body, c.kappa,
+            c.speed_factor, c.openness, c.group, c.population,
+        )  # fmt: skip
+        gx0, gy0, inv_cell, gnx, gny = self._grid_shape
+        grid = (
+            self._agent_cell, self._cell_start, self._cell_order, gx0, gy0, inv_cell, gnx, gny,
             self.cutoff_m,
-            w.segments,
-            w.seg_prev,
-            w.seg_next,
-            w.wall_start,
-            w.wall_items,
-            w.wall_origin[0],
-            w.wall_origin[1],
-            1.0 / w.wall_cell_m,
-            w.wall_shape[0],
-            w.wall_shape[1],
-            self.wall_A_N,
-            self.wall_B_m,
-            w.wall_cutoff_m,
-            w.nav.direction,
-            w.nav.x0,
-            w.nav.y0,
-            1.0 / w.nav.h,
-            w.exit_bbox,
-            w.exit_ring_start,
-            w.exit_ring,
-            self.exit_open,
-            w.exit_near,
-            self.steps * self.substeps,
-            self.time_s,
-            dt,
-            n_steps * self.substeps,
+        )  # fmt: skip
+        walls = (
+            w.segments, w.seg_prev, w.seg_next, w.wall_start, w.wall_items, w.wall_origin[0],
+            w.wall_origin[1], 1.0 / w.wall_cell_m, w.wall_shape[0], w.wall_shape[1],
+            self.wall_A_N, self.wall_B_m, w.wall_cutoff_m,
+        )  # fmt: skip
+        nav = (w.nav.direction, w.nav.travel, w.nav.x0, w.nav.y0, 1.0 / w.nav.h)
+        exits = (
+            w.exit_bbox, w.exit_ring_start, w.exit_ring, self.exit_open, w.exit_near,
+            self.allowed,
+        )  # fmt: skip
+        th = self.threats
+        threat = (th.tf, th.ti, th.ts, th.path, self._fp)
+        return state, const, grid, walls, nav, exits, threat
+
+    def _advance(self, n_steps: int) -> int:
+        """Run the kernel for ``n_steps`` steps of ``dt_s``; returns the steps done."""
+        if n_steps <= 0:
+            return 0
+        state, const, grid, walls, nav, exits, threat = self._tuples()
+        fear_on = bool(len(self.threats.ids)) or bool(np.any(self.crowd.fear > 0.0))
+        control = (
+            self.dt_s / self.substeps,
             self.route_every,
-            self._acc,
-            self.desired,
+            self.perceive_every,
+            self.seed,
+            fear_on,
         )
-        full = done // self.substeps
-        if done % self.substeps:
-            full += 1
+        done = advance(
+            state, const, grid, walls, nav, exits, threat, control, self.time_s,
+            self.steps * self.substeps, n_steps * self.substeps,
+        )  # fmt: skip
+        full = -(-done // self.substeps)
         self.steps += full
         self.time_s = self.steps * self.dt_s
         return full
 
-    def choose_exits(self, allowed: np.ndarray | None = None) -> np.ndarray:
-        """Nearest exit by path distance (travel-time field) for every agent; sets ``crowd.target``.
-
-        Args:
-            allowed: (P, E) bool, the exits each population may use (default: all).
+    def step(self, n_steps: int = 1) -> int:
+        """Advance by ``n_steps`` steps of ``dt_s``, applying scheduled layout changes on time.
 
         Returns:
-            (N, E) path distances (m) used for the choice (inf where unreachable).
+            The steps done (fewer once everyone has left).
         """
+        if n_steps == 0:
+            self._advance_warmup()
+            return 0
+        done = 0
+        while done < n_steps:
+            while self.schedule and self.schedule[0].time_s <= self.time_s + 1e-9:
+                self.apply(self.schedule.pop(0))
+            todo = n_steps - done
+            if self.schedule:
+                until = math.ceil(self.schedule[0].time_s / self.dt_s - 1e-9) - self.steps
+                todo = min(todo, max(until, 1))
+            k = self._advance(todo)
+            done += k
+            if k < todo:
+                break
+        return done
+
+    def _advance_warmup(self) -> None:
+        """Compile (or load from numba's cache) the kernel without moving anyone."""
+        state, const, grid, walls, nav, exits, threat = self._tuples()
+        control = (self.dt_s / self.substeps, self.route_every, self.perceive_every, self.seed,
+                   False)  # fmt: skip
+        advance(state, const, grid, walls, nav, exits, threat, control, self.time_s, 0, 0)
+
+    # --------------------------------------------------------------------------------------------
+    def apply(self, change: LayoutChange) -> AppliedEvent:
+        """Switch to another layout now: new walls and fields, exits re-chosen, nobody in a wall.
+
+        Agents whose centre would lie inside the new obstacles (a barrier put up on them) are
+        moved to the nearest point at least their radius inside the new walkable area.
+        """
+        world = change.world
+        if world.exit_ids != self.world.exit_ids:
+            raise SimulationError("a layout change must keep the same exits in the same order")
+        self.world = world
+        self.exit_open = world.exit_open.copy()
+        c = self.crowd
+        moved = 0
+        idx = np.flatnonzero(c.active)
+        if idx.size:
+            area = world.walkable
+            shapely.prepare(area)
+            pts = shapely.points(c.pos[idx])
+            inside = shapely.contains(area, pts)
+            clear = shapely.distance(area.boundary, pts) >= c.radius[idx] * 0.5
+            for i in idx[~(inside & clear)]:
+                target_area = area.buffer(-float(c.radius[i]) - 0.05)
+                if target_area.is_empty:
+                    target_area = area
+                p = shapely.ops.nearest_points(target_area, shapely.Point(c.pos[i]))[0]
+                c.pos[i] = (p.x, p.y)
+                c.vel[i] = 0.0
+                moved += 1
+        self.choose_exits()
+        self.desired[:] = 0.0
+        event = AppliedEvent(self.time_s, change.kind, change.target, change.text, moved)
+        self.applied.append(event)
+        return event
+
+    def choose_exits(self, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Nearest open exit by path distance (travel-time field) for every agent.
+
+        Sets ``crowd.target`` and returns the (N, E) path distances used (inf where closed,
+        unreachable or not allowed).
+
+        Args:
+            allowed: (P, E) bool, the exits each population may use (default: as constructed).
+        """
+        if allowed is not None:
+            self.allowed = np.ascontiguousarray(allowed, dtype=bool)
         c = self.crowd
         dist = self.world.nav.travel_at(c.pos)
-        if allowed is not None:
-            dist = np.where(allowed[c.population], dist, np.inf)
-        c.target[:] = np.argmin(dist, axis=1)
+        ok = self.allowed[c.population] & self.exit_open[None, :]
+        dist = np.where(ok, dist, np.inf)
+        has = np.isfinite(dist).any(axis=1)
+        c.target[has] = np.argmin(dist[has], axis=1)
         return dist
 
     def orientation(self) -> np.ndarray:

@@ -70,6 +70,7 @@ class World:
         wall_start, wall_items: CSR lists of segments within ``wall_cutoff_m`` of each cell.
         exit_bbox, exit_ring_start, exit_ring: exit polygons for the point-in-polygon test.
         exit_near: (wnx·wny,) bool, wall cells within one cell of an exit area.
+        exit_open: (E,) bool, which exits are open in this layout.
         nav: navigation fields.
     """
 
@@ -89,6 +90,7 @@ class World:
     exit_ring_start: np.ndarray
     exit_ring: np.ndarray
     exit_near: np.ndarray
+    exit_open: np.ndarray
     nav: NavigationFields
 
     @property
@@ -105,6 +107,7 @@ class World:
         wall_cutoff_m: float,
         grid_m: float | None = None,
         cache_dir: Path | None = None,
+        exit_open: Sequence[bool] | None = None,
     ) -> World:
         """Compile a walkable area and its exits.
 
@@ -116,6 +119,8 @@ class World:
             grid_m: floor-field spacing (m); default 0.25 m, finer when an exit is narrower than 1.25 m.
             cache_dir: reuse navigation fields computed earlier for the same layout (see
                 :func:`simcore.navigation.compute_fields`).
+            exit_open: which exits are open (default all); a closed exit keeps its index but
+                has no floor field and evacuates nobody. Leave a closed door out of ``walkable``.
         """
         if walkable.is_empty or walkable.area <= 0.0:
             raise GeometryError("the walkable area is empty; give a polygon with a positive area")
@@ -165,7 +170,17 @@ class World:
         if grid_m is None:
             narrowest = min(_exit_width(a) for a in areas)
             grid_m = max(MIN_GRID_M, min(DEFAULT_GRID_M, narrowest / 5.0))
-        nav = compute_fields(walkable=walkable, exits=list(areas), h=grid_m, cache_dir=cache_dir)
+        is_open = (
+            np.ones(len(areas), dtype=bool) if exit_open is None else np.array(exit_open, bool)
+        )
+        if is_open.shape != (len(areas),):
+            raise GeometryError("exit_open needs one flag per exit")
+        nav = compute_fields(
+            walkable=walkable,
+            exits=[a if o else None for a, o in zip(areas, is_open, strict=True)],
+            h=grid_m,
+            cache_dir=cache_dir,
+        )
         return cls(
             walkable=walkable,
             exit_ids=ids,
@@ -183,5 +198,6 @@ class World:
             exit_ring_start=ring_start,
             exit_ring=ring,
             exit_near=exit_near,
+            exit_open=is_open,
             nav=nav,
         )

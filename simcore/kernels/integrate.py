@@ -2,7 +2,7 @@
 
 Equation of motion (Helbing, Farkas & Vicsek 2000, Nature 407:487, eq. 1):
 
-    m_i dv_i/dt = m_i (v_i^0 e_i^0 − v_i)/τ_i + Σ_j f_ij + Σ_W f_iW
+    m_i dv_i/dt = m_i (v_i^0 e_i^0 − v_i)/τ_i + Σ_j f_ij + Σ_W f_iW [+ f_iT]
 
 integrated with semi-implicit (symplectic) Euler: v ← v + a·dt, then x ← x + v·dt. The speed is
 capped at v_i^max = max_speed_factor · v_i^0 (Helbing & Molnár 1995, Phys. Rev. E 51:4282, eq. 11).
@@ -13,8 +13,20 @@ force alone cannot prevent tunnelling at high pressure).
 An agent waiting out its premovement time (t < t_start) has desired velocity zero and feels no
 socio-psychological repulsion: it stands where it is and only body contact can move it.
 
+Fear F (see :mod:`.fear`) couples to locomotion as in Helbing 2000 with F in place of the
+nervousness: desired speed v0 (1 + F (s_F − 1)), herding weight p = p_max F on the mean desired
+direction of the neighbours, and a flee weight w = w_max F towards the direction away from the
+perceived threats: e^0 = N[(1 − w)((1 − p) e_nav + p ⟨e_j⟩) + w e_flee]. A perceived threat also
+repels with A_T F exp((r_i − d)/B_T) (Helbing 2000's exponential form, range B_T of metres).
+
+Crush injury (Helbing 2000): the body-compression forces k g(r_ij − d_ij) on an agent (from agents
+and walls), summed in magnitude and divided by its circumference, are averaged over the time
+constant τ_P; above the threshold (1600 N/m) the agent is injured. Harmed agents (crush or
+attack) stay where they fall as immobile obstacles.
+
 Every agent's force is summed over its neighbours in cell-list order, and every loop writes only its
-own agent's entries, so the result does not depend on the number of threads.
+own agent's entries, so the result does not depend on the number of threads. Arguments come in
+tuples (see :class:`simcore.Simulation` for their contents).
 """
 
 from __future__ import annotations
@@ -24,128 +36,131 @@ import math
 from numba import njit, prange
 
 from .exits import exit_containing
+from .fear import (
+    FP_CRUSH_NPM,
+    FP_CRUSH_TAU,
+    FP_FLEE,
+    FP_HERD,
+    FP_SPEED,
+    FP_THREAT_A,
+    FP_THREAT_B,
+    perceive,
+)
 from .grid import build_cell_list, cell_of
 from .navigation import desired_direction
 from .social import pair_force
+from .threats import TS_X, TS_Y, is_active, update_threats
 from .walls import crosses_wall, wall_force
+
+#: Cause code of a crush injury in ``cause`` (threat casualties carry the threat's index).
+CAUSE_CRUSH = -2
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def advance(
-    pos,
-    vel,
-    active,
-    evac_time,
-    evac_exit,
-    radius,
-    v0,
-    tau,
-    mass,
-    a_soc,
-    b_soc,
-    lam,
-    k_body,
-    kappa,
-    vmax,
-    t_start,
-    target,
-    agent_cell,
-    cell_start,
-    cell_order,
-    gx0,
-    gy0,
-    inv_cell,
-    gnx,
-    gny,
-    cutoff,
-    seg,
-    seg_prev,
-    seg_next,
-    w_start,
-    w_items,
-    wx0,
-    wy0,
-    w_inv_cell,
-    wnx,
-    wny,
-    a_wall,
-    b_wall,
-    wall_cutoff,
-    nav,
-    nav_x0,
-    nav_y0,
-    nav_inv_h,
-    ex_bbox,
-    ex_ring_start,
-    ex_ring,
-    ex_open,
-    exit_near,
-    step0,
-    t0,
-    dt,
-    n_steps,
-    route_every,
-    acc,
-    edir,
-):
-    """Advance the crowd by up to ``n_steps`` steps of ``dt`` seconds from time ``t0``.
+def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n_steps):
+    """Advance the crowd by up to ``n_steps`` steps from time ``t0`` (global step ``step0``).
 
-    State arrays (mutated in place; float64 unless noted, N agents):
-        pos, vel: (N, 2) m and m/s. active: (N,) bool. evac_time: (N,) s (set on evacuation).
-        evac_exit: (N,) int64 exit index (set on evacuation).
-    Per-agent constants: radius (m), v0 (m/s), tau (s), mass (kg), a_soc (N), b_soc (m), lam (-),
-        k_body (kg/s²), kappa (kg/(m·s)), vmax (m/s), t_start (s, end of premovement),
-        target (int64 exit index of the agent's floor field).
-    Neighbour grid: agent_cell (N,) int64, cell_start (gnx·gny + 1,) int64, cell_order (N,) int64
-        scratch; origin gx0, gy0 (m), inv_cell (1/m, cell ≥ cutoff), gnx, gny; cutoff (m).
-    Walls: seg (S, 4), seg_prev, seg_next (S,) int64; wall grid w_start (wnx·wny + 1,) and
-        w_items int64 (segments within wall_cutoff of each cell); origin wx0, wy0, w_inv_cell, wnx,
-        wny; a_wall (N), b_wall (m), wall_cutoff (m).
-    Navigation: nav (E, ny, nx, 2) float32 unit directions on nodes nav_x0 + i/nav_inv_h, ….
-    Exits: ex_bbox (E, 4), ex_ring_start (E + 1,), ex_ring (V, 2), ex_open (E,) bool;
-        exit_near (wnx·wny,) bool marks the wall cells within reach of an exit area.
-    Time: the first step is global step ``step0`` at time ``t0`` (s); steps of ``dt`` (s).
-    Route: desired directions are re-read from the floor field every ``route_every`` global
-        steps (and at once when an agent starts walking); edir (N, 2) holds them between calls.
-    Scratch: acc (N, 2).
+    Tuples (float64 unless noted; N agents):
+        state: pos (N, 2), vel (N, 2), active (N,) bool, evac_time (N,), evac_exit (N,) int64,
+            edir (N, 2) desired directions, edir_prev (N, 2) scratch, acc (N, 2) scratch,
+            harmed (N,) bool, cause (N,) int64, t_harmed (N,), pressure (N,) N/m averaged,
+            fear (N,), fear_new (N,) scratch, flee (N, 2), t_perceive (N,), exposure (N,) s,
+            min_dist (N,) m, hazard_dwell (N,) s, t_start (N,) s, target (N,) int64.
+        const: radius, v0, tau, mass, a_soc, b_soc, lam, k_body, kappa, max_speed_factor,
+            openness, group (int64), population (int64).
+        grid: agent_cell, cell_start, cell_order (int64 scratch), gx0, gy0, inv_cell, gnx, gny,
+            cutoff (m).
+        walls: seg (S, 4), seg_prev, seg_next, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny,
+            a_wall (N), b_wall (m), wall_cutoff (m).
+        nav: direction (E, ny, nx, 2) float32, travel (E, ny, nx) float32, x0, y0, inv_h.
+        exits: bbox (E, 4), ring_start (E + 1,), ring (V, 2), is_open (E,) bool,
+            exit_near (wnx·wny,) bool, allowed (P, E) bool.
+        threat: tf, ti, ts, path (see :mod:`.threats`), fp (see :mod:`.fear`).
+        control: dt (s), route_every, perceive_every (steps), seed, fear_on (bool).
 
     Returns:
-        Number of steps done: fewer than ``n_steps`` only when no agent is left.
+        Number of steps done: fewer than ``n_steps`` only when no agent can move any more.
     """
+    (pos, vel, active, evac_time, evac_exit, edir, edir_prev, acc, harmed, cause, t_harmed,
+     pressure, fear, fear_new, flee, t_perceive, exposure, min_dist, hazard_dwell, t_start,
+     target) = state  # fmt: skip
+    (radius, v0, tau, mass, a_soc, b_soc, lam, k_body, kappa, speed_factor, openness, group,
+     population) = const  # fmt: skip
+    agent_cell, cell_start, cell_order, gx0, gy0, inv_cell, gnx, gny, cutoff = grid
+    (seg, seg_prev, seg_next, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny, a_wall, b_wall,
+     wall_cutoff) = walls  # fmt: skip
+    nav_dir, travel, nav_x0, nav_y0, nav_inv_h = nav
+    ex_bbox, ex_ring_start, ex_ring, ex_open, exit_near, allowed = exits
+    tf, ti, ts, path, fp = threat
+    dt, route_every, perceive_every, seed, fear_on = control
+    n_threat = tf.shape[0]
     for step in range(n_steps):
         t = t0 + step * dt
+        gstep = step0 + step
         n_active = build_cell_list(
             pos, active, gx0, gy0, inv_cell, gnx, gny, agent_cell, cell_start, cell_order
         )
         if n_active == 0:
             return step
-        reroute = (step0 + step) % route_every == 0
+        if n_threat > 0:
+            update_threats(
+                tf, ti, ts, path, pos, vel, radius, active, harmed, cause, t_harmed,
+                hazard_dwell, seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny, seed,
+                gstep, t, dt,
+            )  # fmt: skip
+            if gstep % perceive_every == 0:
+                perceive(
+                    tf, ti, ts, fp, pos, radius, active, harmed, fear, fear_new, flee,
+                    t_perceive, exposure, min_dist, t_start, target, openness, group,
+                    population, allowed, ex_open, agent_cell, cell_start, cell_order, n_active,
+                    gnx, gny, 1.0 / inv_cell, seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx,
+                    wny, nav_dir, travel, nav_x0, nav_y0, nav_inv_h, t, dt * perceive_every,
+                )  # fmt: skip
+                for q in prange(n_active):
+                    i = cell_order[q]
+                    fear[i] = fear_new[i]
+        herding = fear_on and fp[FP_HERD] > 0.0
+        if herding:
+            for q in prange(n_active):
+                i = cell_order[q]
+                edir_prev[i, 0] = edir[i, 0]
+                edir_prev[i, 1] = edir[i, 1]
+        reroute = gstep % route_every == 0
         # visit agents in cell order: neighbours, walls and floor-field nodes of consecutive
         # agents are then close in memory (the agents' own order is arbitrary)
         for q_i in prange(n_active):
             i = cell_order[q_i]
+            if harmed[i]:
+                acc[i, 0] = 0.0
+                acc[i, 1] = 0.0
+                continue
             xi = pos[i, 0]
             yi = pos[i, 1]
             vxi = vel[i, 0]
             vyi = vel[i, 1]
             mi = mass[i]
             ri = radius[i]
+            fi = fear[i]
             moving = t >= t_start[i]
             ex = 0.0
             ey = 0.0
             if moving:
-                ex = edir[i, 0]
-                ey = edir[i, 1]
-                if reroute or (ex == 0.0 and ey == 0.0):
-                    ex, ey = desired_direction(xi, yi, nav, target[i], nav_x0, nav_y0, nav_inv_h)
-            edir[i, 0] = ex
-            edir[i, 1] = ey
-            vdes = v0[i] if moving else 0.0
-            fx = mi * (vdes * ex - vxi) / tau[i]
-            fy = mi * (vdes * ey - vyi) / tau[i]
+                if reroute or herding or (edir[i, 0] == 0.0 and edir[i, 1] == 0.0):
+                    ex, ey = desired_direction(
+                        xi, yi, nav_dir, target[i], nav_x0, nav_y0, nav_inv_h
+                    )
+                else:
+                    ex = edir[i, 0]
+                    ey = edir[i, 1]
+            vdes = v0[i] * (1.0 + fi * (fp[FP_SPEED] - 1.0)) if moving else 0.0
             c = agent_cell[i]
             cx = c % gnx
             cy = c // gnx
+            fx = 0.0
+            fy = 0.0
+            hx = 0.0
+            hy = 0.0
+            compression = 0.0
             for ny_ in range(max(cy - 1, 0), min(cy + 2, gny)):
                 for nx_ in range(max(cx - 1, 0), min(cx + 2, gnx)):
                     cc = ny_ * gnx + nx_
@@ -161,63 +176,84 @@ def advance(
                         d = math.sqrt(d2)
                         if d < 1e-12:
                             # coincident centres: push apart along x, by index order
-                            dx = 1.0 if i < j else -1.0
-                            dy = 0.0
                             d = 1e-12
-                            dx *= d
+                            dx = d if i < j else -d
+                            dy = 0.0
+                        if herding and not harmed[j]:
+                            hx += edir_prev[j, 0]
+                            hy += edir_prev[j, 1]
                         mj = mass[j]
+                        r_ij = ri + radius[j]
+                        k_ij = 0.5 * (k_body[i] + k_body[j])
+                        if r_ij > d:
+                            compression += k_ij * (r_ij - d)
                         gx, gy = pair_force(
-                            dx,
-                            dy,
-                            d,
-                            vel[j, 0] - vxi,
-                            vel[j, 1] - vyi,
-                            ri + radius[j],
-                            a_soc[i],
-                            b_soc[i],
-                            lam[i],
-                            ex,
-                            ey,
-                            moving,
-                            0.5 * (k_body[i] + k_body[j]),
-                            0.5 * (kappa[i] + kappa[j]),
-                            mi * mj / (mi + mj),
-                            dt,
-                        )
+                            dx, dy, d, vel[j, 0] - vxi, vel[j, 1] - vyi, r_ij, a_soc[i],
+                            b_soc[i], lam[i], ex, ey, moving, k_ij, 0.5 * (kappa[i] + kappa[j]),
+                            mi * mj / (mi + mj), dt,
+                        )  # fmt: skip
                         fx += gx
                         fy += gy
+            if moving and fi > 0.0:
+                p = fp[FP_HERD] * fi
+                hn = math.sqrt(hx * hx + hy * hy)
+                if hn > 1e-9 and p > 0.0:
+                    ex = (1.0 - p) * ex + p * hx / hn
+                    ey = (1.0 - p) * ey + p * hy / hn
+                w = fp[FP_FLEE] * fi
+                if w > 0.0 and (flee[i, 0] != 0.0 or flee[i, 1] != 0.0):
+                    ex = (1.0 - w) * ex + w * flee[i, 0]
+                    ey = (1.0 - w) * ey + w * flee[i, 1]
+                en = math.sqrt(ex * ex + ey * ey)
+                if en > 1e-9:
+                    ex /= en
+                    ey /= en
+            edir[i, 0] = ex
+            edir[i, 1] = ey
+            fx += mi * (vdes * ex - vxi) / tau[i]
+            fy += mi * (vdes * ey - vyi) / tau[i]
+            if n_threat > 0 and fi > 0.0 and (flee[i, 0] != 0.0 or flee[i, 1] != 0.0):
+                for k in range(n_threat):
+                    if not is_active(tf, k, t):
+                        continue
+                    dx = xi - ts[k, TS_X]
+                    dy = yi - ts[k, TS_Y]
+                    d = math.sqrt(dx * dx + dy * dy)
+                    if d > 1e-9:
+                        rep = fp[FP_THREAT_A] * fi * math.exp((ri - d) / fp[FP_THREAT_B])
+                        fx += rep * dx / d
+                        fy += rep * dy / d
             wc = cell_of(xi, yi, wx0, wy0, w_inv_cell, wnx, wny)
-            gx, gy = wall_force(
-                xi,
-                yi,
-                vxi,
-                vyi,
-                ri,
-                moving,
-                a_wall,
-                b_wall,
-                k_body[i],
-                kappa[i],
-                mi,
-                dt,
-                wall_cutoff,
-                seg,
-                seg_prev,
-                seg_next,
-                w_items,
-                w_start[wc],
-                w_start[wc + 1],
-            )
+            gx, gy, gc = wall_force(
+                xi, yi, vxi, vyi, ri, moving, a_wall, b_wall, k_body[i], kappa[i], mi, dt,
+                wall_cutoff, seg, seg_prev, seg_next, w_items, w_start[wc], w_start[wc + 1],
+            )  # fmt: skip
+            compression += gc
             acc[i, 0] = (fx + gx) / mi
             acc[i, 1] = (fy + gy) / mi
+            # crush: compression per circumference, exponentially averaged over τ_P
+            p_now = compression / (2.0 * math.pi * ri)
+            pressure[i] += (p_now - pressure[i]) * min(dt / fp[FP_CRUSH_TAU], 1.0)
         for q_i in prange(n_active):
             i = cell_order[q_i]
+            if harmed[i]:
+                vel[i, 0] = 0.0
+                vel[i, 1] = 0.0
+                continue
+            if pressure[i] > fp[FP_CRUSH_NPM]:
+                harmed[i] = True
+                cause[i] = CAUSE_CRUSH
+                t_harmed[i] = t + dt
+                vel[i, 0] = 0.0
+                vel[i, 1] = 0.0
+                continue
             vx = vel[i, 0] + acc[i, 0] * dt
             vy = vel[i, 1] + acc[i, 1] * dt
+            vcap = speed_factor[i] * v0[i] * (1.0 + fear[i] * (fp[FP_SPEED] - 1.0))
             sp = math.sqrt(vx * vx + vy * vy)
-            if sp > vmax[i]:
-                vx *= vmax[i] / sp
-                vy *= vmax[i] / sp
+            if sp > vcap:
+                vx *= vcap / sp
+                vy *= vcap / sp
             x0 = pos[i, 0]
             y0 = pos[i, 1]
             x1 = x0 + vx * dt

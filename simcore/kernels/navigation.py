@@ -53,3 +53,22 @@ def desired_direction(
     if norm < 1e-9:
         return 0.0, 0.0
     return gx / norm, gy / norm
+
+
+@njit(cache=True, nogil=True)
+def travel_time(x: float, y: float, travel, e: int, x0: float, y0: float, inv_h: float) -> float:
+    """Bilinear travel time (m) to exit ``e`` at (x, y) from ``travel`` (E, ny, nx) float32."""
+    ny = travel.shape[1]
+    nx = travel.shape[2]
+    fx = (x - x0) * inv_h
+    fy = (y - y0) * inv_h
+    i = min(max(int(math.floor(fx)), 0), nx - 2)
+    j = min(max(int(math.floor(fy)), 0), ny - 2)
+    ax = min(max(fx - i, 0.0), 1.0)
+    ay = min(max(fy - j, 0.0), 1.0)
+    return (
+        (1.0 - ax) * (1.0 - ay) * travel[e, j, i]
+        + ax * (1.0 - ay) * travel[e, j, i + 1]
+        + (1.0 - ax) * ay * travel[e, j + 1, i]
+        + ax * ay * travel[e, j + 1, i + 1]
+    )

@@ -74,8 +74,11 @@ def wall_force(
     items,
     lo: int,
     hi: int,
-) -> tuple[float, float]:
-    """Total wall force (N) on an agent at p from the segments ``items[lo:hi]`` of its wall cell.
+) -> tuple[float, float, float]:
+    """Wall force (N) on an agent at p from the segments ``items[lo:hi]`` of its wall cell.
+
+    Returns (fx, fy, compression): the force and the summed magnitude of the body-compression
+    terms k g(r − d) (N), used by the crush-injury rule.
 
     Args:
         px, py, vx, vy: position (m) and velocity (m/s); r: radius (m).
@@ -87,6 +90,7 @@ def wall_force(
     """
     fx = 0.0
     fy = 0.0
+    compression = 0.0
     for q in range(lo, hi):
         s = items[q]
         qx, qy, _ = closest_on_segment(px, py, seg[s, 0], seg[s, 1], seg[s, 2], seg[s, 3])
@@ -107,6 +111,7 @@ def wall_force(
         if overlap > 0.0:
             fx += k * overlap * nx
             fy += k * overlap * ny
+            compression += k * overlap
             tx = -ny
             ty = nx
             vt = vx * tx + vy * ty
@@ -118,7 +123,7 @@ def wall_force(
                 ft = -limit
             fx -= ft * tx
             fy -= ft * ty
-    return fx, fy
+    return fx, fy, compression
 
 
 @njit(cache=True, nogil=True, inline="always")

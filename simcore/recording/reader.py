@@ -152,9 +152,12 @@ class RunReader:
         )
 
     def _check_header(self) -> None:
-        size = self._path.stat().st_size
-        with self._path.open("rb") as file:
-            head = file.read(100)
+        try:
+            size = self._path.stat().st_size
+            with self._path.open("rb") as file:
+                head = file.read(100)
+        except OSError as exc:
+            self._fail(f"cannot read {self._path}: {exc}", exc)
         if size == 0:
             self._fail(f"{self._path} is empty; run the scenario again to rewrite it")
         if not head.startswith(_SQLITE_MAGIC):

@@ -395,9 +395,11 @@ class RunWriter:
         )
         try:
             atomic_write_json(self._dir / RUN_INFO_FILE, info)
-        except BaseException:
+        except OSError as exc:
             con.close()
-            raise
+            for path in _run_files(self._dir):
+                path.unlink(missing_ok=True)
+            raise OutputFormatError(f"cannot write {self._dir / RUN_INFO_FILE}: {exc}") from exc
 
         self._fps = fps
         self._state_columns = columns
@@ -433,7 +435,10 @@ class RunWriter:
     def _prepare_directory(self, *, overwrite: bool) -> None:
         if self._dir.exists() and not self._dir.is_dir():
             raise OutputFormatError(f"run directory {self._dir} is a file; pass a directory path")
-        self._dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputFormatError(f"cannot create run directory {self._dir}: {exc}") from exc
         existing = [p for p in _run_files(self._dir) if p.exists()]
         if existing and not overwrite:
             names = ", ".join(p.name for p in existing)
@@ -441,8 +446,11 @@ class RunWriter:
                 f"run directory {self._dir} already holds a run ({names}); pass overwrite=True "
                 "to replace it, or choose another directory"
             )
-        for path in existing + [t for p in _run_files(self._dir) for t in temp_files(p)]:
-            path.unlink()
+        try:
+            for path in existing + [t for p in _run_files(self._dir) for t in temp_files(p)]:
+                path.unlink()
+        except OSError as exc:
+            raise OutputFormatError(f"cannot replace the run in {self._dir}: {exc}") from exc
 
     def _create_database(
         self,
@@ -719,7 +727,13 @@ class RunWriter:
             self._worker.sink.finalize()
         except sqlite3.Error as exc:
             raise OutputFormatError(f"cannot complete {self._path}: {exc}") from exc
-        self._write_files(summary_out, header, cells)
+        try:
+            self._write_files(summary_out, header, cells)
+        except OSError as exc:
+            raise OutputFormatError(
+                f"cannot write the result files of {self._dir}: {exc}; the trajectory is "
+                "complete, free some space or fix the permissions and run again"
+            ) from exc
 
     def abort(self, *, summary: Mapping[str, object], agents: Mapping[str, Sequence]) -> None:
         """Close an interrupted run (Ctrl-C, error): keep what was recorded, mark it interrupted.
