@@ -17,7 +17,7 @@ import numpy as np
 import pedpy
 import pytest
 import shapely
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simcore.columns import (
@@ -198,8 +198,6 @@ def test_round_trip(tmp_path: Path, background: bool) -> None:
 
 def test_frames_are_copied_when_written(tmp_path: Path) -> None:
     """The background thread must not see the caller reuse its arrays."""
-    rng = np.random.default_rng(2)
-    frames = random_frames(rng, 30)
     ids = np.arange(40)
     pos = np.zeros((40, 2))
     with new_writer(tmp_path / "run", state_columns=()) as writer:
@@ -210,7 +208,6 @@ def test_frames_are_copied_when_written(tmp_path: Path) -> None:
     with RunReader(tmp_path / "run") as reader:
         for i in range(30):
             assert (reader.frame(i).pos == i).all()
-    del frames
 
 
 def test_state_columns_fixed_by_first_frame(tmp_path: Path) -> None:
@@ -601,6 +598,33 @@ def test_refuses_to_overwrite_a_run_unless_asked(tmp_path: Path) -> None:
         assert reader.summary["second"] is True
 
 
+def test_result_files_have_ordinary_permissions(tmp_path: Path) -> None:
+    finished_run(tmp_path / "run", n_frames=2)
+    reference = tmp_path / "plain.txt"
+    reference.write_text("written the ordinary way")
+    expected = reference.stat().st_mode & 0o777
+    for name in RUN_FILES:
+        assert (tmp_path / "run" / name).stat().st_mode & 0o777 == expected, name
+
+
+def test_failed_atomic_write_keeps_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simcore.recording import _files
+
+    target = tmp_path / "summary.json"
+    target.write_text("old")
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_files.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        _files.atomic_write_text(target, "new")
+    assert target.read_text() == "old"
+    assert listing(tmp_path) == {"summary.json"}
+
+
 def test_summary_is_strict_json(tmp_path: Path) -> None:
     with new_writer(tmp_path / "run") as writer:
         writer.finish(
@@ -760,6 +784,7 @@ frame_strategy = st.lists(
 )
 
 
+@settings(deadline=None)  # a database per example: slower than hypothesis' default deadline
 @given(frames=st.lists(frame_strategy, min_size=1, max_size=5), background=st.booleans())
 def test_random_frames_round_trip(frames: list[list[tuple]], background: bool) -> None:
     expected = []

@@ -8,7 +8,7 @@ import io
 import json
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,17 @@ def atomic_write_text(path: Path, text: str) -> None:
     disk, then moved over ``path`` with :func:`os.replace`. The temporary file is removed if
     anything fails.
     """
-    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=_TMP_SUFFIX, dir=path.parent)
+    # Not tempfile.mkstemp: its files are private (0600); results should get the usual
+    # permissions (0666 less the umask), like any other file the user writes.
+    for _ in range(100):
+        tmp_name = path.parent / f"{_temp_prefix(path)}{secrets.token_hex(6)}{_TMP_SUFFIX}"
+        try:
+            fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 collisions of 48 random bits
+        raise FileExistsError(f"cannot create a temporary file next to {path}")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as tmp:
             tmp.write(text)
