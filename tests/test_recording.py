@@ -75,7 +75,10 @@ def agents_table(n: int) -> dict[str, list]:
     table["exit"] = ["north, main"] * n  # a comma, quoted by the CSV writer
     table[OUTCOME_COL] = ["evacuated" if i % 2 else "remaining" for i in range(n)]
     table[T_EVACUATED_COL] = [float(i) if i % 2 else np.nan for i in range(n)]
-    table["injured"] = [i % 3 == 0 for i in range(n)]  # an extra column
+    table["injured"] = [i % 3 == 0 for i in range(n)]  # extra columns
+    table["group"] = [i // 2 for i in range(n)]
+    table["cause"] = [""] * n  # text, empty in this run
+    table["t_injured_s"] = [None] * n  # a quantity, empty in this run
     return table
 
 
@@ -185,6 +188,11 @@ def test_round_trip(tmp_path: Path, background: bool) -> None:
     np.testing.assert_array_equal(agents["radius_m"], [0.0, 0.5, 1.0, 1.5, 2.0])
     assert agents["exit"] == ["north, main"] * 5
     assert agents["injured"] == ["True", "False", "False", "True", "False"]
+    assert agents["group"].dtype == np.int64
+    np.testing.assert_array_equal(agents["group"], [0, 0, 1, 1, 2])
+    assert agents["cause"] == [""] * 5
+    assert agents["t_injured_s"].dtype == np.float64
+    assert np.isnan(agents["t_injured_s"]).all()
 
     with (run / EVENTS_FILE).open(newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))

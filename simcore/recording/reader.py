@@ -50,6 +50,8 @@ _FLOAT_AGENT_COLUMNS: Final = frozenset(
 )
 _TEXT_AGENT_COLUMNS: Final = frozenset({POPULATION_COL, EXIT_COL, OUTCOME_COL})
 _FETCH_ROWS: Final = 65536
+#: Unit suffixes of quantity columns (``exposure_s``, ``distance_m``): float even when empty.
+_UNIT_SUFFIXES: Final = ("_s", "_m", "_mps", "_m2")
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -442,8 +444,9 @@ class RunReader:
 
         ``id`` is int64; times, positions, speeds and radii are float64 with NaN for empty cells
         (e.g. the evacuation time of an agent that did not get out); population, exit and outcome
-        are lists of strings. Extra columns are int64 or float64 if every cell parses so, else
-        strings.
+        are lists of strings. Extra columns are int64 if every cell is an integer, float64 if
+        every non-empty cell is a number, else strings; a column with no value at all is float64
+        (NaN) if its name ends in a unit (``_s``, ``_m``, ``_mps``, ``_m2``), else empty strings.
 
         Raises:
             OutputFormatError: the file is missing (the run did not close) or malformed.
@@ -510,8 +513,10 @@ def _typed_column(name: str, cells: tuple[str, ...]) -> np.ndarray | list[str]:
         return np.array([int(c) for c in cells], dtype=np.int64)
     if name in _FLOAT_AGENT_COLUMNS:
         return _floats(cells)
-    if name in _TEXT_AGENT_COLUMNS or not cells:
+    if name in _TEXT_AGENT_COLUMNS:
         return list(cells)
+    if not any(cells):  # nothing to infer from: the unit suffix tells a quantity from text
+        return _floats(cells) if name.endswith(_UNIT_SUFFIXES) else list(cells)
     with contextlib.suppress(ValueError):
         if all(cells):
             return np.array([int(c) for c in cells], dtype=np.int64)
