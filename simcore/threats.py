@@ -74,7 +74,7 @@ class FearParams:
         contagion_radius_m: R_c, range of contagion (m).
         speed_factor: s_F, desired speed multiplier at F = 1 (Helbing 2000's v_max / v0).
         herding: p_max, herding weight at F = 1 (Helbing 2000 Fig. 4: about 0.4 is optimal).
-        flee: w_max, weight of the flee direction at F = 1.
+        flee: w_max, weight of the flee direction at F = 1 and a stimulus S ≥ 1.
         reaction_s: delay between perceiving a threat and starting to move (s).
         stimulus_length_m: ℓ_s, distance decay of a threat's stimulus (m).
         group_bonus: multiplier of contagion between members of the same group.
@@ -98,7 +98,7 @@ class FearParams:
     exit_avoidance: float = 2.0
     crush_npm: float = 1600.0
     crush_tau_s: float = 1.0
-    threat_A_N: float = 500.0
+    threat_A_N: float = 100.0
     threat_B_m: float = 1.0
 
     def array(self) -> np.ndarray:

@@ -109,8 +109,8 @@ def perceive(
 ):
     """Update perception, fear, exposure and exit choice of every active agent over ``dt`` (s).
 
-    Writes ``fear_new`` (the caller copies it into ``fear``), ``flee`` (N, 2) the unit direction
-    away from the perceived threats (0 when none is perceived), and updates ``t_perceive``,
+    Writes ``fear_new`` (the caller copies it into ``fear``), ``flee`` (N, 2) the direction away
+    from the perceived threats scaled by the stimulus min(S_i, 1) (0 when none is perceived), and updates ``t_perceive``,
     ``exposure`` (s within a threat's harm reach and sight), ``min_dist`` (m), ``t_start`` and
     ``target`` in place. Each agent writes only its own entries.
     """
@@ -165,8 +165,11 @@ def perceive(
                 exposure[i] += dt
         un = math.sqrt(ux * ux + uy * uy)
         if s_tot > 0.0 and un > 0.0:
-            flee[i, 0] = ux / un
-            flee[i, 1] = uy / un
+            # unit direction away from the threats, scaled by the stimulus (at most 1): a distant
+            # threat bends the route less than a close one
+            strength = min(s_tot, 1.0)
+            flee[i, 0] = strength * ux / un
+            flee[i, 1] = strength * uy / un
             if math.isnan(t_perceive[i]):
                 t_perceive[i] = t
             if t + fp[FP_REACT] < t_start[i]:
@@ -184,7 +187,7 @@ def perceive(
                 if not math.isfinite(tt):
                     continue
                 ex, ey = desired_direction(xi, yi, nav, e, nav_x0, nav_y0, nav_inv_h)
-                toward = -(ex * flee[i, 0] + ey * flee[i, 1])
+                toward = -(ex * ux + ey * uy) / un
                 cost = tt * (1.0 + fp[FP_AVOID] * max(toward, 0.0))
                 if e == cur:
                     cur_cost = cost

@@ -16,8 +16,8 @@ socio-psychological repulsion: it stands where it is and only body contact can m
 Fear F (see :mod:`.fear`) couples to locomotion as in Helbing 2000 with F in place of the
 nervousness: desired speed v0 (1 + F (s_F − 1)), herding weight p = p_max F on the mean desired
 direction of the neighbours, and a flee weight w = w_max F towards the direction away from the
-perceived threats: e^0 = N[(1 − w)((1 − p) e_nav + p ⟨e_j⟩) + w e_flee]. A perceived threat also
-repels with A_T F exp((r_i − d)/B_T) (Helbing 2000's exponential form, range B_T of metres).
+perceived threats, scaled by the stimulus: e^0 = N[(1 − w)((1 − p) e_nav + p ⟨e_j⟩) + w e_flee],
+w = w_max F min(S_i, 1). A perceived threat also repels with A_T F exp((r_i − d)/B_T) (Helbing 2000's exponential form, range B_T of metres).
 
 Crush injury (Helbing 2000): the body-compression forces k g(r_ij − d_ij) on an agent (from agents
 and walls), summed in magnitude and divided by its circumference, are averaged over the time
@@ -200,10 +200,11 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
                 if hn > 1e-9 and p > 0.0:
                     ex = (1.0 - p) * ex + p * hx / hn
                     ey = (1.0 - p) * ey + p * hy / hn
-                w = fp[FP_FLEE] * fi
-                if w > 0.0 and (flee[i, 0] != 0.0 or flee[i, 1] != 0.0):
-                    ex = (1.0 - w) * ex + w * flee[i, 0]
-                    ey = (1.0 - w) * ey + w * flee[i, 1]
+                fl = math.sqrt(flee[i, 0] ** 2 + flee[i, 1] ** 2)
+                w = fp[FP_FLEE] * fi * fl
+                if w > 0.0:
+                    ex = (1.0 - w) * ex + w * flee[i, 0] / fl
+                    ey = (1.0 - w) * ey + w * flee[i, 1] / fl
                 en = math.sqrt(ex * ex + ey * ey)
                 if en > 1e-9:
                     ex /= en
