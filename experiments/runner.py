@@ -17,7 +17,9 @@ from scenarios.build import build
 from scenarios.threats import end_time
 from simcore import Simulation
 from simcore import columns as col
+from simcore.kernels import threats as tk
 from simcore.recording import RunWriter
+from simcore.recording._files import atomic_write_csv, csv_column
 from simcore.threats import cause_name
 
 __all__ = ["ENGINE_VERSION", "RunResult", "run_scenario"]
@@ -188,6 +190,21 @@ def _agents_table(sim: Simulation, exit_ids: tuple[str, ...], max_fear: np.ndarr
     }
 
 
+def _threat_rows(sim: Simulation, frame: int) -> list[list[object]]:
+    """One threats.csv row per threat: position, heading, active flag, hazard radius."""
+    th = sim.threats
+    t = sim.time_s
+    rows = []
+    for k, (tid, kind) in enumerate(zip(th.ids, th.kinds, strict=True)):
+        active = bool(tk.is_active(th.tf, k, t))
+        radius = tk.hazard_radius(th.tf, k, t) if kind == "hazard" else float("nan")
+        x, y, hx, hy = th.ts[k, [tk.TS_X, tk.TS_Y, tk.TS_HX, tk.TS_HY]]
+        rows.append([frame, round(t, 6), tid, kind, round(float(x), 4), round(float(y), 4),
+                     round(float(hx), 4), round(float(hy), 4), int(active),
+                     "" if math.isnan(radius) else round(radius, 4)])  # fmt: skip
+    return rows
+
+
 def _static_events(scenario: scenarios.Scenario) -> list[tuple[float, str, str, str]]:
     """Events known in advance that change no layout: alarms, threats starting and ending."""
     out = [(float(e.time_s), e.action.value, "", e.label()) for e in scenario.events
@@ -266,6 +283,7 @@ def run_scenario(
     max_fear = np.zeros(sim.crowd.n)
     pending = _static_events(scenario)
     n_applied = 0
+    tracks: list[list[object]] = []  # threats are few: their tracks stay in memory
 
     def record() -> None:
         c = sim.crowd
@@ -273,6 +291,7 @@ def run_scenario(
         v = c.vel[ids]
         np.maximum(max_fear, c.fear, out=max_fear)
         density.add(c.pos[ids])
+        tracks.extend(_threat_rows(sim, frame))
         writer.write_frame(
             frame,
             ids=ids,
@@ -305,6 +324,12 @@ def run_scenario(
             params=built.parameters,
             density=density,
         )
+        if tracks:
+            atomic_write_csv(
+                Path(out_dir) / col.THREATS_FILE,
+                col.THREATS_CSV_COLUMNS,
+                (csv_column(c) for c in zip(*tracks, strict=True)),
+            )
         finish(summary=summary, agents=_agents_table(sim, sim.world.exit_ids, max_fear))
         return summary
 

@@ -72,3 +72,10 @@ GROUP_COL: Final = "group"
 STATE_SPEED: Final = "speed"
 STATE_FEAR: Final = "fear"
 STATE_HARMED: Final = "harmed"
+
+# threats.csv: one row per recorded frame and threat (written when the run has threats)
+THREATS_FILE: Final = "threats.csv"
+THREATS_CSV_COLUMNS: Final = (
+    FRAME_COL, "time_s", "threat", "kind", X_COL, Y_COL, "heading_x", "heading_y", "active",
+    "radius_m",
+)  # fmt: skip

@@ -37,6 +37,8 @@ from ..columns import (
     SUMMARY_FILE,
     T_EVACUATED_COL,
     T_START_COL,
+    THREATS_CSV_COLUMNS,
+    THREATS_FILE,
     TRAJECTORY_FILE,
 )
 from ..errors import OutputFormatError
@@ -477,6 +479,50 @@ class RunReader:
                 out[name] = _typed_column(name, cells)
             except ValueError as exc:
                 self._fail(f"{path}: column {name!r}: {exc}", exc)
+        return out
+
+    def threat_tracks(self) -> dict[str, dict[str, np.ndarray | str]]:
+        """Recorded threat positions from ``threats.csv``, by threat id (empty if the run had none).
+
+        Each entry holds ``kind`` (str) and arrays over the recorded frames: ``frame`` (int64),
+        ``time_s``, ``x``, ``y``, ``heading_x``, ``heading_y``, ``active`` (bool) and ``radius_m``
+        (the hazard radius; NaN for other kinds).
+
+        Raises:
+            OutputFormatError: the file exists but is malformed.
+        """
+        path = self._dir / THREATS_FILE
+        if not path.is_file():
+            return {}
+        try:
+            with path.open(encoding="utf-8", newline="") as file:
+                table = list(csv.reader(file))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            self._fail(f"{path} cannot be read ({exc})", exc)
+        if not table or tuple(table[0]) != THREATS_CSV_COLUMNS:
+            self._fail(f"{path} does not have the columns {THREATS_CSV_COLUMNS}; it is damaged")
+        rows: dict[str, list[list[str]]] = {}
+        for row in table[1:]:
+            if len(row) != len(THREATS_CSV_COLUMNS):
+                self._fail(f"{path} has rows of the wrong length; it is damaged")
+            rows.setdefault(row[2], []).append(row)
+        out: dict[str, dict[str, np.ndarray | str]] = {}
+        try:
+            for tid, rs in rows.items():
+                cols = list(zip(*rs, strict=True))
+                out[tid] = {
+                    "kind": cols[3][0],
+                    "frame": np.array(cols[0], dtype=np.int64),
+                    "time_s": np.array(cols[1], dtype=np.float64),
+                    "x": np.array(cols[4], dtype=np.float64),
+                    "y": np.array(cols[5], dtype=np.float64),
+                    "heading_x": np.array(cols[6], dtype=np.float64),
+                    "heading_y": np.array(cols[7], dtype=np.float64),
+                    "active": np.array(cols[8], dtype=np.int64).astype(bool),
+                    "radius_m": np.array([c or "nan" for c in cols[9]], dtype=np.float64),
+                }
+        except ValueError as exc:
+            self._fail(f"{path} holds a value that is not a number ({exc}); it is damaged", exc)
         return out
 
     # -- closing ------------------------------------------------------------------------------
