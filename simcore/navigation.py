@@ -53,14 +53,35 @@ class NavigationFields:
     walkable: np.ndarray
 
     def travel_at(self, xy: np.ndarray) -> np.ndarray:
-        """Travel time (m) from each point of ``xy`` (n, 2) to each exit: (n, E), bilinear."""
-        fx = (xy[:, 0] - self.x0) / self.h
-        fy = (xy[:, 1] - self.y0) / self.h
+        """Travel time (m) from each point of ``xy`` (n, 2) to each exit: (n, E).
+
+        Bilinear over the finite corners of the point's grid cell (weights renormalised), so a
+        corner that lies in a room the exit cannot be reached from does not spoil the value;
+        inf where no corner is finite (unreachable or closed exit).
+        """
+        ny, nx = self.travel.shape[1:]
+        fx = np.clip((xy[:, 0] - self.x0) / self.h, 0.0, nx - 1.0)
+        fy = np.clip((xy[:, 1] - self.y0) / self.h, 0.0, ny - 1.0)
+        i = np.minimum(np.floor(fx).astype(np.int64), nx - 2)
+        j = np.minimum(np.floor(fy).astype(np.int64), ny - 2)
+        ax = fx - i
+        ay = fy - j
+        corners = (
+            (j, i, (1 - ax) * (1 - ay)),
+            (j, i + 1, ax * (1 - ay)),
+            (j + 1, i, (1 - ax) * ay),
+            (j + 1, i + 1, ax * ay),
+        )
         out = np.empty((xy.shape[0], self.travel.shape[0]))
         for e in range(self.travel.shape[0]):
-            out[:, e] = ndimage.map_coordinates(
-                self.travel[e].astype(np.float64), [fy, fx], order=1, mode="nearest"
-            )
+            num = np.zeros(xy.shape[0])
+            den = np.zeros(xy.shape[0])
+            for jj, ii, w in corners:
+                v = self.travel[e, jj, ii].astype(np.float64)
+                ok = np.isfinite(v)
+                num += np.where(ok, w * np.where(ok, v, 0.0), 0.0)
+                den += np.where(ok, w, 0.0)
+            out[:, e] = np.where(den > 1e-12, num / np.maximum(den, 1e-12), np.inf)
         return out
 
 

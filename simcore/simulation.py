@@ -15,7 +15,13 @@ from .kernels.integrate import advance
 from .threats import FearParams, ThreatArrays
 from .world import World
 
-__all__ = ["AppliedEvent", "LayoutChange", "Simulation", "interaction_cutoff"]
+__all__ = [
+    "AppliedEvent",
+    "LayoutChange",
+    "Simulation",
+    "interaction_cutoff",
+    "neighbour_cell_m",
+]
 
 #: Social repulsion is negligible beyond this many ranges B past contact (e^-8 ≈ 3·10⁻⁴ of A).
 CUTOFF_RANGES = 8.0
@@ -26,6 +32,12 @@ MAX_MOVE_FRACTION = 0.1
 def interaction_cutoff(*, max_radius_m: float, max_range_m: float) -> float:
     """Centre distance beyond which agents (or an agent and a wall) do not interact (m)."""
     return 2.0 * max_radius_m + CUTOFF_RANGES * max_range_m
+
+
+def neighbour_cell_m(cutoff_m: float) -> float:
+    """Cell size of the neighbour grid: a hair above the cutoff, so that a pair just inside the
+    cutoff can never fall two cells apart through rounding."""
+    return cutoff_m * (1.0 + 1e-9) + 1e-9
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,7 +140,7 @@ class Simulation:
         self.route_every = max(1, round(route_interval_s / dt_phys))
         self.perceive_every = max(1, round(perceive_interval_s / dt_phys))
         xmin, ymin, xmax, ymax = world.bounds
-        cell = self.cutoff_m
+        cell = neighbour_cell_m(self.cutoff_m)
         self._grid_shape = (
             xmin - cell,
             ymin - cell,

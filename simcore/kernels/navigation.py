@@ -57,7 +57,11 @@ def desired_direction(
 
 @njit(cache=True, nogil=True)
 def travel_time(x: float, y: float, travel, e: int, x0: float, y0: float, inv_h: float) -> float:
-    """Bilinear travel time (m) to exit ``e`` at (x, y) from ``travel`` (E, ny, nx) float32."""
+    """Travel time (m) to exit ``e`` at (x, y) from ``travel`` (E, ny, nx) float32.
+
+    Bilinear over the finite corners (weights renormalised), inf when none is finite — the same
+    rule as :meth:`simcore.navigation.NavigationFields.travel_at`.
+    """
     ny = travel.shape[1]
     nx = travel.shape[2]
     fx = (x - x0) * inv_h
@@ -66,9 +70,15 @@ def travel_time(x: float, y: float, travel, e: int, x0: float, y0: float, inv_h:
     j = min(max(int(math.floor(fy)), 0), ny - 2)
     ax = min(max(fx - i, 0.0), 1.0)
     ay = min(max(fy - j, 0.0), 1.0)
-    return (
-        (1.0 - ax) * (1.0 - ay) * travel[e, j, i]
-        + ax * (1.0 - ay) * travel[e, j, i + 1]
-        + (1.0 - ax) * ay * travel[e, j + 1, i]
-        + ax * ay * travel[e, j + 1, i + 1]
-    )
+    num = 0.0
+    den = 0.0
+    for dj in range(2):
+        for di in range(2):
+            v = travel[e, j + dj, i + di]
+            if math.isfinite(v):
+                w = (ax if di else 1.0 - ax) * (ay if dj else 1.0 - ay)
+                num += w * v
+                den += w
+    if den <= 1e-12:
+        return math.inf
+    return num / den
