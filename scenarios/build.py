@@ -247,7 +247,13 @@ def build(scenario: Scenario, *, seed: int | None = None, cache_dir: Path | None
         ],
     )
     dist = sim.choose_exits() if crowd.n else np.zeros((0, len(exits)))
-    stuck = ~np.isfinite(dist.min(axis=1)) if crowd.n else np.zeros(0, dtype=bool)
+    # an agent is stuck if no layout of the run (an exit may open later) gives it a way out
+    reach = np.zeros(crowd.n, dtype=bool)
+    for world in worlds.values():
+        d = world.nav.travel_at(crowd.pos)
+        ok = allowed[crowd.population] & world.exit_open[None, :] & np.isfinite(d)
+        reach |= ok.any(axis=1)
+    stuck = ~reach
     if stuck.any():
         i = int(np.flatnonzero(stuck)[0])
         p = int(crowd.population[i])

@@ -150,6 +150,11 @@ class _Checker:
             [shapely.Polygon(p.exterior) for p in polygonal_parts(self.walkable)] + [exits]
         )
         self.floor = scenario.walkable_area()
+        # routes count through every exit that is open at some time (an exit opened by an event)
+        ever_open = {e.id for e in scenario.exits if e.open} | {
+            ev.target for ev in scenario.events if ev.action == "open_exit"
+        }
+        self.route_floor = scenario.walkable_area(open_exits=frozenset(ever_open))
         self.floor_no_barriers = shapely.union_all([self.walkable, exits]).difference(
             shapely.union_all(self.obstacles)
         )
@@ -581,7 +586,7 @@ class _Checker:
             else shapely.multipoints(np.asarray(p.positions, dtype=np.float64).reshape(-1, 2))
         )
         r = p.radius_bounds()[1]
-        cut = self._cut_off(self.floor, 0, r, exits, spawn)
+        cut = self._cut_off(self.route_floor, 0, r, exits, spawn)
         if not self._significant(cut):
             return
         where = _where(cut)
@@ -596,7 +601,7 @@ class _Checker:
                 if not self._significant(self._cut_off(floor, 100 + k, r, exits, spawn)):
                     culprits.append(k)
             names = [self.s.barriers[k].id for k in culprits] or [b.id for b in self.s.barriers]
-            thin = not self._significant(self._cut_off(self.floor, 0, 1e-3, exits, spawn))
+            thin = not self._significant(self._cut_off(self.route_floor, 0, 1e-3, exits, spawn))
             subject = (
                 f"barrier '{names[0]}'" if len(names) == 1 else f"barriers {_ids(names)} together"
             )
@@ -616,9 +621,9 @@ class _Checker:
                 " or remove the barrier",
             )
             return
-        if not self._significant(self._cut_off(self.floor, 0, 1e-3, exits, spawn)):
+        if not self._significant(self._cut_off(self.route_floor, 0, 1e-3, exits, spawn)):
             fits = self._largest_radius(exits, spawn, r)
-            good, eroded = self._good(self.floor, 0, r, exits)
+            good, eroded = self._good(self.route_floor, 0, r, exits)
             target = (
                 good
                 if not good.is_empty
@@ -651,7 +656,7 @@ class _Checker:
         lo, hi = 0.0, r
         for _ in range(12):
             mid = 0.5 * (lo + hi)
-            if self._significant(self._cut_off(self.floor, 0, mid, exits, spawn)):
+            if self._significant(self._cut_off(self.route_floor, 0, mid, exits, spawn)):
                 hi = mid
             else:
                 lo = mid
