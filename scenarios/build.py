@@ -122,7 +122,7 @@ def _vehicle_stop(spec, barriers: dict[str, shapely.Geometry], ratings: dict[str
     for bid, shape in barriers.items():
         if not rating_stops(ratings[bid], spec.vehicle_class):
             continue
-        inter = path.intersection(shape)
+        inter = path.buffer(spec.width_m / 2.0, cap_style="flat").intersection(shape)
         if inter.is_empty:
             continue
         pts = shapely.get_coordinates(inter)
