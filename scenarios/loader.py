@@ -30,6 +30,7 @@ from .checks import GEOMETRY_CODES, Issue, Severity, check
 from .distributions import _BY_NAME, DISTRIBUTION_NAMES, TAG_PREFIX
 from .migrations import migrate
 from .models import Scenario
+from .threats import THREAT_KINDS
 
 __all__ = ["load", "load_with_issues", "loads", "loads_with_issues"]
 
@@ -203,12 +204,17 @@ def _parse(text: str, fmt: Format, file: str) -> dict[str, Any]:
 # Pydantic errors → readable lines
 
 
+def _is_threat_tag(loc: tuple[int | str, ...], k: int) -> bool:
+    """Whether ``loc[k]`` is the discriminator tag pydantic inserts after ``threats[i]``."""
+    return k == 2 and loc[0] == "threats" and loc[k] in THREAT_KINDS
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
-    for part in loc:
+    for k, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif isinstance(part, str) and part.startswith(TAG_PREFIX):
+        elif (isinstance(part, str) and part.startswith(TAG_PREFIX)) or _is_threat_tag(loc, k):
             continue
         else:
             out += f".{part}" if out else str(part)
@@ -233,8 +239,11 @@ def _resolve(loc: tuple[int | str, ...]) -> tuple[list[Any], FieldInfo | None]:
     """Types found at ``loc`` walking from :class:`Scenario`, and the last field's info."""
     types_: list[Any] = [Scenario]
     info: FieldInfo | None = None
-    for part in loc:
+    for k, part in enumerate(loc):
         nxt: list[Any] = []
+        if _is_threat_tag(loc, k):
+            types_ = [THREAT_KINDS[str(part)]]
+            continue
         for tp in types_:
             for alt in _unwrap(tp):
                 origin = typing.get_origin(alt)
@@ -331,6 +340,15 @@ def _describe(err: dict[str, Any]) -> tuple[str, str, bool]:
         key = str(loc[-1])
         problem, got = f"required key '{key}' is missing", ""
         fix = f"add {key} = …" + (f" ({meaning})" if meaning else "")
+    elif kind in {"union_tag_invalid", "union_tag_not_found"} and loc[:1] == ("threats",):
+        name = str(ctx.get("tag", ""))
+        kinds = list(THREAT_KINDS)
+        close = difflib.get_close_matches(name, kinds, n=1)
+        field = f"{_path(loc)}.kind"
+        problem = f"unknown threat kind '{name}'" if name else "a threat needs a 'kind' key"
+        fix = (
+            f"did you mean '{close[0]}'? " if close else ""
+        ) + f"use kind = one of {', '.join(kinds)}"
     elif kind == "union_tag_invalid":
         name = str(ctx.get("tag", "")).removeprefix(TAG_PREFIX)
         close = difflib.get_close_matches(name, DISTRIBUTION_NAMES, n=1)

@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 from .distributions import Finite
 
 __all__ = [
+    "THREAT_KINDS",
     "VEHICLE_CLASSES",
     "Blast",
     "Event",
@@ -253,6 +254,10 @@ class Hazard(_ThreatBase):
 
 
 ThreatSpec = Annotated[Knife | Firearm | Vehicle | Blast | Hazard, Discriminator("kind")]
+#: The threat models by ``kind``.
+THREAT_KINDS: dict[str, type[_ThreatBase]] = {
+    "knife": Knife, "firearm": Firearm, "vehicle": Vehicle, "blast": Blast, "hazard": Hazard,
+}  # fmt: skip
 
 
 class FearSettings(_Strict):

@@ -317,11 +317,6 @@ def test_unknown_barrier_rating(tmp_path):
     assert "(got 'N7')" in str(err) and "'none', 'M1', 'N1', 'N2' or 'N3'" in str(err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: an unknown threat kind is reported as an unknown *distribution* "
-    "('use one of normal, uniform, ...'): _describe treats every union_tag_invalid as one",
-)
 def test_unknown_threat_kind_names_the_kinds(tmp_path):
     err = load_error(tmp_path, BASE + KNIFE.replace('"knife"', '"sword"'))
     assert err.field == "threats[0].kind"
@@ -337,11 +332,6 @@ def test_unknown_threat_kind_is_an_error_naming_the_threat(tmp_path):
     assert "sword" in str(err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: _keys_at cannot walk through the threat union's 'kind' tag, so a "
-    "misspelt threat key gets no suggestion and an empty list of valid keys",
-)
 def test_misspelt_threat_key_suggests_the_right_one(tmp_path):
     err = load_error(tmp_path, BASE + KNIFE + "reach = 1.0\n")
     assert "unknown key 'reach'" in str(err)
@@ -356,12 +346,6 @@ def test_misspelt_threat_key_is_an_error_naming_it(tmp_path):
     assert "unknown key 'reach'" in str(err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: field paths inside a threat carry pydantic's union tag "
-    "('threats[0].knife.speed_mps', a key the file does not have) and the fix quotes the "
-    "description of 'threats' instead of the field's",
-)
 def test_threat_field_paths_are_the_keys_of_the_file(tmp_path):
     err = load_error(tmp_path, BASE + KNIFE + "speed_mps = -2.0\n")
     assert err.field == "threats[0].speed_mps"

@@ -355,12 +355,6 @@ def test_vehicle_run_reports_casualties_in_summary_and_agents_table(vehicle_run)
     assert all(r["t_perceive_s"] == "1.0" for r in rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: min_dist is the distance to the vehicle's centre, sampled only on "
-    "perception steps (every 0.1 s, while the van moves 1.2 m) and never on the step that "
-    "harms: vehicle casualties report 3-4 m",
-)
 def test_vehicle_casualties_report_a_minimum_distance_of_body_contact(vehicle_run):
     _, _, rows = vehicle_run
     hurt = [r for r in rows if r["cause"] == "vehicle"]

@@ -28,10 +28,14 @@ from .threats import (
     HAZARD,
     KNIFE,
     TF_INTENSITY,
+    TF_LENGTH,
     TF_R_AUD,
     TF_R_VIS,
     TF_REACH,
+    TF_WIDTH,
     TI_KIND,
+    TS_HX,
+    TS_HY,
     TS_X,
     TS_Y,
     VEHICLE,
@@ -140,6 +144,11 @@ def perceive(
             d_eff = d
             if kind == HAZARD:
                 d_eff = max(d - hazard_radius(tf, k, t), 0.0)
+            elif kind == VEHICLE:
+                # distance to the vehicle's body (an oriented rectangle)
+                along = abs(dx * ts[k, TS_HX] + dy * ts[k, TS_HY]) - 0.5 * tf[k, TF_LENGTH]
+                across = abs(-dx * ts[k, TS_HY] + dy * ts[k, TS_HX]) - 0.5 * tf[k, TF_WIDTH]
+                d_eff = math.sqrt(max(along, 0.0) ** 2 + max(across, 0.0) ** 2)
             if d_eff < min_dist[i]:
                 min_dist[i] = d_eff
             heard = d_eff < tf[k, TF_R_AUD]

@@ -105,7 +105,7 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
         if n_threat > 0:
             update_threats(
                 tf, ti, ts, path, pos, vel, radius, active, harmed, cause, t_harmed,
-                hazard_dwell, seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny, seed,
+                hazard_dwell, min_dist, seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny, seed,
                 gstep, t, dt,
             )  # fmt: skip
             if gstep % perceive_every == 0:

@@ -185,6 +185,7 @@ def update_threats(
     cause,
     t_harmed,
     hazard_dwell,
+    min_dist,
     seg,
     w_start,
     w_items,
@@ -204,7 +205,8 @@ def update_threats(
         tf, ti, ts: threat parameters and state (see module constants).
         path: (W, 2) waypoints of all threats (rows ti[k, TI_PATH_LO]:ti[k, TI_PATH_HI]).
         pos, vel, radius, active: agent state; harmed (N,) bool, cause (N,) int64 threat index,
-            t_harmed (N,) time; hazard_dwell (N,) seconds spent inside hazards.
+            t_harmed (N,) time; hazard_dwell (N,) seconds spent inside hazards; min_dist (N,)
+            closest approach to a threat (m), updated here for strikes and for vehicle bodies.
         seg, w_*: wall segments and grid (line of sight, pursuit moves).
         seed, step: keys of the random draws; t, dt: time and step (s).
 
@@ -308,12 +310,13 @@ def update_threats(
                 p = tf[k, TF_P0]
                 if kind == FIREARM:
                     p *= math.exp(-best_d / tf[k, TF_D50])
+                min_dist[best] = min(min_dist[best], best_d)
                 if uniform01(seed, step, k, best) < p:
                     _harm(best, k, t, harmed, cause, t_harmed, vel)
                     n_harmed += 1
         elif kind == VEHICLE:
             if ts[k, TS_SPEED] <= tf[k, TF_MIN_SPEED]:
-                continue
+                continue  # (its distance to a standing vehicle is tracked by perception)
             hx = ts[k, TS_HX]
             hy = ts[k, TS_HY]
             half_l = 0.5 * tf[k, TF_LENGTH]
@@ -328,7 +331,10 @@ def update_threats(
                 # distance from the agent's centre to the rectangle
                 da = max(abs(along) - half_l, 0.0)
                 dc = max(abs(across) - half_w, 0.0)
-                if da * da + dc * dc < radius[i] * radius[i]:
+                body = math.sqrt(da * da + dc * dc)
+                if body < min_dist[i]:
+                    min_dist[i] = body
+                if body < radius[i]:
                     _harm(i, k, t, harmed, cause, t_harmed, vel)
                     n_harmed += 1
         elif kind == BLAST:
