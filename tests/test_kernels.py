@@ -87,9 +87,10 @@ def test_cell_list_matches_brute_force(seed, n, cutoff, lattice):
 
 
 def test_cell_list_pair_one_ulp_inside_the_cutoff():
+    """Regression: with cells exactly one cutoff wide, this pair 1.2999999999999998 m apart fell
+    two cells apart ((3.25 − x0)/1.3 rounded to 2.9999999999999996, cell 2; (4.55 − x0)/1.3 = 4.0,
+    cell 4) and was missed. Cells are now a hair wider than the cutoff."""
     cutoff = 1.3
-    # grid origin x0 = 0.65 − 1.3: (3.25 − x0)/1.3 rounds to 2.9999999999999996 (cell 2), while
-    # (4.55 − x0)/1.3 = 4.0 (cell 4)
     pos = np.array([[0.65, 0.65], [3.25, 1.3], [4.55, 1.3]])
     d = pos[2] - pos[1]
     assert d @ d < cutoff * cutoff  # 1.2999999999999998 m apart

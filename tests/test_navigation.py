@@ -221,15 +221,48 @@ def test_unreachable_nodes_have_infinite_travel_time(two_rooms_fields):
 
 
 def test_travel_at_is_infinite_in_unreachable_regions(two_rooms_fields):
+    """Regression: bilinear interpolation of inf travel times gave NaN, not inf."""
     t = two_rooms_fields.travel_at(np.array([[2.0, 2.0], [2.1, 3.3]]))
     assert np.all(np.isposinf(t))
 
 
 def test_path_distance_next_to_a_wall_shared_with_an_unreachable_room(two_rooms_fields):
-    """An agent in the reachable room, 0.1 m from the thin wall and 0.45 m from the near exit."""
+    """An agent in the reachable room, 0.1 m from the thin wall and 0.45 m from the near exit.
+
+    Regression: the nodes inside the thin wall copy the travel time of a nearest walkable node,
+    here one in the unreachable room (inf); interpolating over them gave NaN for every exit and
+    exit choice fell back to exit 0, 5 m away. Only finite corners are interpolated now.
+    """
     t = two_rooms_fields.travel_at(np.array([[5.2, 3.5]]))[0]
     assert np.all(np.isfinite(t))
     assert np.argmin(t) == 1
+
+
+def test_agent_in_an_unreachable_room_stands_still():
+    """No way out: infinite path distance, no desired direction, no NaN; it simply stays."""
+    world = simcore.World.build(
+        walkable=TWO_ROOMS, exits=[("a", box(9.5, 0.0, 10.0, 1.0))], wall_cutoff_m=wall_cutoff()
+    )
+    crowd = simcore.Crowd.create(
+        pos=np.array([[2.0, 2.0], [7.0, 2.5]]),
+        radius=0.25,
+        v0=1.34,
+        t_start=0.0,
+        params=simcore.NORMAL,
+    )
+    sim = simcore.Simulation(
+        world=world,
+        crowd=crowd,
+        dt_s=0.01,
+        wall_A_N=simcore.NORMAL.wall_A_N,
+        wall_B_m=simcore.NORMAL.wall_B_m,
+    )
+    dist = sim.choose_exits()
+    assert np.isposinf(dist[0, 0]) and np.isfinite(dist[1, 0])
+    sim.step(600)
+    assert np.array_equal(crowd.pos[0], [2.0, 2.0])
+    assert np.all(np.isfinite(crowd.pos)) and np.all(np.isfinite(sim.desired))
+    assert crowd.active[0] and not crowd.active[1]
 
 
 # --- invariance of the fields ------------------------------------------------------------------

@@ -262,7 +262,7 @@ def test_runs_are_deterministic(scene):
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs at least two numba threads")
-@settings(max_examples=8)
+@settings(max_examples=5)
 @given(scenes(max_agents=40))
 def test_results_do_not_depend_on_the_thread_count(scene):
     """1 and 2 numba threads give byte-identical states (the rest of the suite runs on one)."""
