@@ -153,7 +153,11 @@ class Simulation:
         self._cell_start = np.zeros(gnx * gny + 1, dtype=np.int64)
         self._cell_order = np.empty(n, dtype=np.int64)
         self._acc = np.zeros((n, 2))
-        self._edir_prev = np.zeros((n, 2))
+        self._s_edir = np.zeros((n, 2))
+        self._s_pos = np.zeros((n, 2))
+        self._s_vel = np.zeros((n, 2))
+        self._s_body = np.zeros((n, 4))
+        self._s_harmed = np.zeros(n, dtype=bool)
         self.desired = np.zeros((n, 2))
         self.exit_open = world.exit_open.copy()
 
@@ -173,7 +177,7 @@ class Simulation:
         c = self.crowd
         w = self.world
         state = (
-            c.pos, c.vel, c.active, c.evac_time, c.evac_exit, self.desired, self._edir_prev,
+            c.pos, c.vel, c.active, c.evac_time, c.evac_exit, self.desired, self._s_edir,
             self._acc, c.harmed, c.cause, c.t_harmed, c.pressure, c.fear, c.fear_new, c.flee,
             c.t_perceive, c.exposure, c.min_dist, c.hazard_dwell, c.t_start, c.target,
         )  # fmt: skip
@@ -184,7 +188,7 @@ class Simulation:
         gx0, gy0, inv_cell, gnx, gny = self._grid_shape
         grid = (
             self._agent_cell, self._cell_start, self._cell_order, gx0, gy0, inv_cell, gnx, gny,
-            self.cutoff_m,
+            self.cutoff_m, self._s_pos, self._s_vel, self._s_body, self._s_harmed,
         )  # fmt: skip
         walls = (
             w.segments, w.seg_prev, w.seg_next, w.wall_start, w.wall_items, w.wall_origin[0],

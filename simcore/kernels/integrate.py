@@ -62,14 +62,18 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
 
     Tuples (float64 unless noted; N agents):
         state: pos (N, 2), vel (N, 2), active (N,) bool, evac_time (N,), evac_exit (N,) int64,
-            edir (N, 2) desired directions, edir_prev (N, 2) scratch, acc (N, 2) scratch,
+            edir (N, 2) desired directions, s_edir (N, 2) scratch (last step's directions in
+            cell order, for herding), acc (N, 2) scratch,
             harmed (N,) bool, cause (N,) int64, t_harmed (N,), pressure (N,) N/m averaged,
             fear (N,), fear_new (N,) scratch, flee (N, 2), t_perceive (N,), exposure (N,) s,
             min_dist (N,) m, hazard_dwell (N,) s, t_start (N,) s, target (N,) int64.
         const: radius, v0, tau, mass, a_soc, b_soc, lam, k_body, kappa, max_speed_factor,
             openness, group (int64), population (int64).
         grid: agent_cell, cell_start, cell_order (int64 scratch), gx0, gy0, inv_cell, gnx, gny,
-            cutoff (m).
+            cutoff (m), and scratch copies in cell order: s_pos (N, 2), s_vel (N, 2), s_body
+            (N, 4) radius, mass, k, κ, s_harmed (N,) bool. The neighbour loop reads these
+            contiguous copies, so a cell's agents are adjacent in memory (as in molecular
+            dynamics codes), which keeps the cost per agent flat as N grows.
         walls: seg (S, 4), seg_prev, seg_next, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny,
             a_wall (N), b_wall (m), wall_cutoff (m).
         nav: direction (E, ny, nx, 2) float32, travel (E, ny, nx) float32, x0, y0, inv_h.
@@ -81,12 +85,13 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
     Returns:
         Number of steps done: fewer than ``n_steps`` only when no agent can move any more.
     """
-    (pos, vel, active, evac_time, evac_exit, edir, edir_prev, acc, harmed, cause, t_harmed,
+    (pos, vel, active, evac_time, evac_exit, edir, s_edir, acc, harmed, cause, t_harmed,
      pressure, fear, fear_new, flee, t_perceive, exposure, min_dist, hazard_dwell, t_start,
      target) = state  # fmt: skip
     (radius, v0, tau, mass, a_soc, b_soc, lam, k_body, kappa, speed_factor, openness, group,
      population) = const  # fmt: skip
-    agent_cell, cell_start, cell_order, gx0, gy0, inv_cell, gnx, gny, cutoff = grid
+    (agent_cell, cell_start, cell_order, gx0, gy0, inv_cell, gnx, gny, cutoff, s_pos, s_vel,
+     s_body, s_harmed) = grid  # fmt: skip
     (seg, seg_prev, seg_next, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny, a_wall, b_wall,
      wall_cutoff) = walls  # fmt: skip
     nav_dir, travel, nav_x0, nav_y0, nav_inv_h = nav
@@ -120,11 +125,20 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
                     i = cell_order[q]
                     fear[i] = fear_new[i]
         herding = fear_on and fp[FP_HERD] > 0.0
-        if herding:
-            for q in prange(n_active):
-                i = cell_order[q]
-                edir_prev[i, 0] = edir[i, 0]
-                edir_prev[i, 1] = edir[i, 1]
+        for q in prange(n_active):
+            i = cell_order[q]
+            s_pos[q, 0] = pos[i, 0]
+            s_pos[q, 1] = pos[i, 1]
+            s_vel[q, 0] = vel[i, 0]
+            s_vel[q, 1] = vel[i, 1]
+            s_body[q, 0] = radius[i]
+            s_body[q, 1] = mass[i]
+            s_body[q, 2] = k_body[i]
+            s_body[q, 3] = kappa[i]
+            s_harmed[q] = harmed[i]
+            if herding:
+                s_edir[q, 0] = edir[i, 0]
+                s_edir[q, 1] = edir[i, 1]
         reroute = gstep % route_every == 0
         # visit agents in cell order: neighbours, walls and floor-field nodes of consecutive
         # agents are then close in memory (the agents' own order is arbitrary)
@@ -161,15 +175,19 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
             hx = 0.0
             hy = 0.0
             compression = 0.0
+            k_i = k_body[i]
+            kappa_i = kappa[i]
+            a_i = a_soc[i]
+            b_i = b_soc[i]
+            lam_i = lam[i]
             for ny_ in range(max(cy - 1, 0), min(cy + 2, gny)):
                 for nx_ in range(max(cx - 1, 0), min(cx + 2, gnx)):
                     cc = ny_ * gnx + nx_
                     for q in range(cell_start[cc], cell_start[cc + 1]):
-                        j = cell_order[q]
-                        if j == i:
+                        if q == q_i:
                             continue
-                        dx = xi - pos[j, 0]
-                        dy = yi - pos[j, 1]
+                        dx = xi - s_pos[q, 0]
+                        dy = yi - s_pos[q, 1]
                         d2 = dx * dx + dy * dy
                         if d2 >= cutoff * cutoff:
                             continue
@@ -177,19 +195,19 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
                         if d < 1e-12:
                             # coincident centres: push apart along x, by index order
                             d = 1e-12
-                            dx = d if i < j else -d
+                            dx = d if i < cell_order[q] else -d
                             dy = 0.0
-                        if herding and not harmed[j]:
-                            hx += edir_prev[j, 0]
-                            hy += edir_prev[j, 1]
-                        mj = mass[j]
-                        r_ij = ri + radius[j]
-                        k_ij = 0.5 * (k_body[i] + k_body[j])
+                        if herding and not s_harmed[q]:
+                            hx += s_edir[q, 0]
+                            hy += s_edir[q, 1]
+                        mj = s_body[q, 1]
+                        r_ij = ri + s_body[q, 0]
+                        k_ij = 0.5 * (k_i + s_body[q, 2])
                         if r_ij > d:
                             compression += k_ij * (r_ij - d)
                         gx, gy = pair_force(
-                            dx, dy, d, vel[j, 0] - vxi, vel[j, 1] - vyi, r_ij, a_soc[i],
-                            b_soc[i], lam[i], ex, ey, moving, k_ij, 0.5 * (kappa[i] + kappa[j]),
+                            dx, dy, d, s_vel[q, 0] - vxi, s_vel[q, 1] - vyi, r_ij, a_i, b_i,
+                            lam_i, ex, ey, moving, k_ij, 0.5 * (kappa_i + s_body[q, 3]),
                             mi * mj / (mi + mj), dt,
                         )  # fmt: skip
                         fx += gx
@@ -225,11 +243,14 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
                         fx += rep * dx / d
                         fy += rep * dy / d
             wc = cell_of(xi, yi, wx0, wy0, w_inv_cell, wnx, wny)
-            gx, gy, gc = wall_force(
-                xi, yi, vxi, vyi, ri, moving, a_wall, b_wall, k_body[i], kappa[i], mi, dt,
-                wall_cutoff, seg, seg_prev, seg_next, w_items, w_start[wc], w_start[wc + 1],
-            )  # fmt: skip
-            compression += gc
+            gx = 0.0
+            gy = 0.0
+            if w_start[wc + 1] > w_start[wc]:
+                gx, gy, gc = wall_force(
+                    xi, yi, vxi, vyi, ri, moving, a_wall, b_wall, k_i, kappa_i, mi, dt,
+                    wall_cutoff, seg, seg_prev, seg_next, w_items, w_start[wc], w_start[wc + 1],
+                )  # fmt: skip
+                compression += gc
             acc[i, 0] = (fx + gx) / mi
             acc[i, 1] = (fy + gy) / mi
             # crush: compression per circumference, exponentially averaged over τ_P
@@ -260,7 +281,9 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
             x1 = x0 + vx * dt
             y1 = y0 + vy * dt
             wc = cell_of(x0, y0, wx0, wy0, w_inv_cell, wnx, wny)
-            s = crosses_wall(x0, y0, x1, y1, seg, w_items, w_start[wc], w_start[wc + 1])
+            s = -1
+            if w_start[wc + 1] > w_start[wc]:
+                s = crosses_wall(x0, y0, x1, y1, seg, w_items, w_start[wc], w_start[wc + 1])
             if s >= 0:
                 # refuse the move; keep only the velocity component along the wall
                 ux = seg[s, 2] - seg[s, 0]
