@@ -57,6 +57,7 @@ def write_run(
     agents_csv: bool = True,
     seed: int = 1,
     shift_y: float = 0.0,
+    threats: list | None = None,
 ) -> Path:
     """Write the documented run to ``run_dir`` (``shift_y`` moves agent 0, for a second run)."""
     info = {
@@ -66,7 +67,7 @@ def write_run(
         "exit_areas": {"east": EAST.wkt, "west": WEST.wkt},
         "populations": ["staff", "visitors"],
         "barriers": {},
-        "threats": [],
+        "threats": threats or [],
     }
     writer = RunWriter(
         run_dir,

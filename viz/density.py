@@ -30,6 +30,10 @@ _TIME_ABOVE_BUDGET: Final = 16_000_000
 def local_density(pos: np.ndarray, *, radius_m: float = 1.0) -> np.ndarray:
     """Density around each agent (persons/m²): agents within ``radius_m`` / (π·radius_m²).
 
+    Exact neighbour counts in O(n) for a crowd of bounded density: agents are sorted into square
+    cells of side ``radius_m``, and each agent is compared with the agents of its cell and of the
+    eight cells around it, all pairs at once with numpy.
+
     Args:
         pos: positions ``(n, 2)`` in metres.
         radius_m: radius of the counting disc (m).
@@ -37,13 +41,36 @@ def local_density(pos: np.ndarray, *, radius_m: float = 1.0) -> np.ndarray:
     Returns:
         float64 ``(n,)``; each agent counts itself, so a lone agent has ``1/(π·r²)``.
     """
-    from scipy.spatial import cKDTree  # imported here: 0.8 s, only for this colour mode
-
     pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
-    if pos.shape[0] == 0:
+    n = pos.shape[0]
+    if n == 0:
         return np.zeros(0)
-    counts = cKDTree(pos).query_ball_point(pos, r=radius_m, return_length=True)
-    return np.asarray(counts, dtype=np.float64) / (math.pi * radius_m**2)
+    cell = np.floor((pos - pos.min(axis=0)) / radius_m).astype(np.int64) + 1  # a border of cells
+    rows = int(cell[:, 1].max()) + 2
+    key = cell[:, 0] * rows + cell[:, 1]
+    order = np.argsort(key, kind="stable")
+    key, spos = key[order], pos[order]
+    n_cells = (int(cell[:, 0].max()) + 2) * rows
+    counts = np.bincount(key, minlength=n_cells)
+    first = np.cumsum(counts) - counts
+    found = np.zeros(n)
+    agent = np.arange(n)
+    r2 = radius_m * radius_m
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            near = key + dx * rows + dy
+            c = counts[near]
+            total = int(c.sum())
+            if total == 0:
+                continue
+            i = np.repeat(agent, c)
+            j = np.repeat(first[near] - (np.cumsum(c) - c), c) + np.arange(total)
+            dx2 = np.square(spos[i, 0] - spos[j, 0])
+            dx2 += np.square(spos[i, 1] - spos[j, 1])
+            found += np.bincount(i[dx2 <= r2], minlength=n)
+    out = np.empty(n)
+    out[order] = found / (math.pi * r2)
+    return out
 
 
 class DensityGrid:

@@ -125,11 +125,12 @@ class Renderer:
                 self._venue_layer(run, view, layout, run.layout_hash(snap.nearest)), view.rect[:2]
             )
             self._draw_heatmap(surf, state, run, view, snap)
-            rgb = self._agent_rgb(state, run, snap)
+            index, palette = self._agent_colours(state, run, snap)
             radii_px = run.radii(snap) * view.scale
             if state.options.trails:
-                self._draw_trails(surf, view, run.trails(snap, seconds=state.options.trail_s), rgb)
-            self._stamp_discs(surf, view, view.to_screen(snap.pos), radii_px, rgb)
+                trail = run.trails(snap, seconds=state.options.trail_s)
+                self._draw_trails(surf, view, trail, palette[index])
+            self._stamp_discs(surf, view, view.to_screen(snap.pos), radii_px, index, palette)
             self._draw_injured(surf, view, snap, radii_px, run.harmed(snap))
             self._draw_threats(surf, view, run, t)
             self._draw_exit_labels(surf, run, view, layout)
@@ -157,10 +158,10 @@ class Renderer:
             alpha = np.clip(np.abs(diff) / _DIFF_MAX, 0, 1) * 200
             self._blit_grid(surf, view, a, self._luts["diff"][idx], alpha)
             for run, snap, colour in ((a, sa, PALETTE.run_a), (b, sb, PALETTE.run_b)):
-                rgb = np.broadcast_to(np.array(colour, dtype=np.uint8), (len(snap), 3))
-                self._stamp_discs(
-                    surf, view, view.to_screen(snap.pos), run.radii(snap) * view.scale, rgb
-                )
+                palette = np.array([colour], dtype=np.uint8)
+                index = np.zeros(len(snap), dtype=np.intp)
+                radii_px = run.radii(snap) * view.scale
+                self._stamp_discs(surf, view, view.to_screen(snap.pos), radii_px, index, palette)
             self._draw_exit_labels(surf, a, view, layout)
         finally:
             surf.set_clip(None)
@@ -173,19 +174,35 @@ class Renderer:
             (f"B  {b.title} — {b.subtitle}", PALETTE.run_b, self.small),
             (f"t = {t:.1f} s", PALETTE.hud_text, self.big),
         ]
+        box = self._text_box(surf, lines, view.left + 8, view.top + 8)
+        rows = [("", "A", "B", "B − A")]
         for label, x, y in (("inside", fa.inside, fb.inside),
                             ("evacuated", fa.evacuated, fb.evacuated),
                             ("casualties", fa.casualties, fb.casualties)):  # fmt: skip
-            lines.append(
-                (f"{label:<11} A {_n(x)}   B {_n(y)}   {_delta(x, y)}", PALETTE.hud_text, self.font)
-            )
+            rows.append((label, _n(x), _n(y), _delta(x, y)))
         for e in a.exit_ids:
             x, y = fa.per_exit.get(e), fb.per_exit.get(e)
-            lines.append(
-                (f"  {e}: A {_n(x)}  B {_n(y)}  {_delta(x, y)}", PALETTE.hud_text, self.small)
-            )
-        self._text_box(surf, lines, view.left + 8, view.top + 8)
+            rows.append((f"  {e}", _n(x), _n(y), _delta(x, y)))
+        self._table_box(surf, rows, view.left + 8, box.bottom)
         self._draw_banners(surf, state, a, view)
+
+    def _table_box(
+        self, surf: pygame.Surface, rows: Sequence[Sequence[str]], x: int, y: int
+    ) -> None:
+        """Rows of cells in aligned columns (first left-aligned, the others right-aligned)."""
+        cells = [[self.font.render(c, True, PALETTE.hud_text) for c in row] for row in rows]
+        widths = [max(r[k].get_width() for r in cells) for k in range(len(rows[0]))]
+        lh = self.font.get_linesize() + 2
+        w = sum(widths) + 18 * (len(widths) - 1) + 16
+        box = pygame.Surface((w, lh * len(rows) + 10), pygame.SRCALPHA)
+        box.fill((*PALETTE.hud_bg, 200))
+        for r, row in enumerate(cells):
+            xx = 8
+            for k, cell in enumerate(row):
+                off = 0 if k == 0 else widths[k] - cell.get_width()
+                box.blit(cell, (xx + off, 5 + r * lh))
+                xx += widths[k] + 18
+        surf.blit(box, (x, y))
 
     # -- venue ----------------------------------------------------------------------------------
 
@@ -304,22 +321,25 @@ class Renderer:
 
     # -- agents ---------------------------------------------------------------------------------
 
-    def _agent_rgb(self, state: ReplayState, run: ReplayRun, snap: Snapshot) -> np.ndarray:
+    def _agent_colours(
+        self, state: ReplayState, run: ReplayRun, snap: Snapshot
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Colour of each agent as (index into a palette, the ``(k, 3)`` uint8 palette)."""
         mode = state.options.colour_mode
         n = len(snap)
+        grey = np.array([[150, 150, 150]], dtype=np.uint8)
         if run.mode_problem(mode) is not None:
-            return np.full((n, 3), 150, dtype=np.uint8)
+            return np.zeros(n, dtype=np.intp), grey
         values = run.colour_values(mode, snap)
         if mode in SCALES:
-            return self._luts[mode.value][SCALES[mode].index(values)]
+            return SCALES[mode].index(values).astype(np.intp), self._luts[mode.value]
         if mode is ColourMode.POPULATION:
             n_pop = len(run.agents.population_names) if run.agents is not None else 0
-            table = np.array(
-                [categorical(k) for k in range(max(n_pop, 1))] + [(150, 150, 150)], dtype=np.uint8
-            )
+            table = np.array([categorical(k) for k in range(max(n_pop, 1))], dtype=np.uint8)
         else:
-            table = np.array([c for _, c in OUTCOMES] + [(150, 150, 150)], dtype=np.uint8)
-        return table[np.where(values >= 0, values, len(table) - 1).astype(np.int64)]
+            table = np.array([c for _, c in OUTCOMES], dtype=np.uint8)
+        index = np.where(values >= 0, values, len(table)).astype(np.intp)
+        return index, np.vstack([table, grey])
 
     def _disc(self, r: float) -> tuple[np.ndarray, np.ndarray]:
         d = self._discs.get(r)
@@ -333,9 +353,10 @@ class Renderer:
         view: View,
         centres: np.ndarray,
         radii_px: np.ndarray,
-        rgb: np.ndarray,
+        index: np.ndarray,
+        palette: np.ndarray,
     ) -> None:
-        """Write discs into the pixels of ``surf`` within the view's rectangle."""
+        """Write discs of colour ``palette[index]`` into the pixels of ``surf`` within the view."""
         if centres.shape[0] == 0:
             return
         left, top = view.left, view.top
@@ -347,14 +368,18 @@ class Renderer:
         vis = (cx + big >= left) & (cx - big < right) & (cy + big >= top) & (cy - big < bottom)
         if not vis.any():
             return
-        cx, cy, rq, big = cx[vis], cy[vis], rq[vis], big[vis]
-        fill = pack(surf, rgb[vis])
-        dark = pack(surf, (rgb[vis].astype(np.uint16) * 2 // 5).astype(np.uint8))
-        dark = np.where(rq >= _OUTLINE_FROM_PX, dark, fill)
+        cx, cy, rq = cx[vis], cy[vis], rq[vis]
+        fill = pack(surf, palette)[index[vis]]
+        if rq.max() >= _OUTLINE_FROM_PX:
+            dark = pack(surf, (palette.astype(np.uint16) * 2 // 5).astype(np.uint8))[index[vis]]
+            dark = np.where(rq >= _OUTLINE_FROM_PX, dark, fill)
+        else:
+            dark = fill
+        groups = np.unique(rq)
         with Pixels(surf) as px:
             flat, stride = px.flat, px.stride
-            for r in np.unique(rq).tolist():
-                sel = np.flatnonzero(rq == r)
+            for r in groups.tolist():
+                sel = np.flatnonzero(rq == r) if groups.size > 1 else slice(None)
                 layers = [(r, dark[sel])]
                 if r >= _OUTLINE_FROM_PX:
                     layers.append((r - 1.0, fill[sel]))
@@ -427,10 +452,18 @@ class Renderer:
     def _draw_threats(self, surf: pygame.Surface, view: View, run: ReplayRun, t: float) -> None:
         for threat in run.threats:
             st = threat.state_at(t)
-            path = view.to_screen(threat.path)
             colour = PALETTE.threat if st.active else (160, 120, 160)
-            if len(path) > 1:
-                _dashed(surf, colour, path, 2, 8, closed=False)
+            track = threat.track
+            if threat.pursue and track is not None and len(track["time_s"]):
+                # a pursuer's path is its chase: draw where it went so far, as recorded
+                done = np.asarray(track["time_s"]) <= t
+                pts = np.column_stack([track["x"], track["y"]])[done]
+                if st.pos is not None:
+                    pts = np.vstack([pts, st.pos])
+                if len(pts) > 1:
+                    pygame.draw.lines(surf, colour, False, view.to_screen(pts).tolist(), 2)
+            elif len(threat.path) > 1:
+                _dashed(surf, colour, view.to_screen(threat.path), 2, 8, closed=False)
             anchor = st.pos if st.pos is not None else tuple(threat.path[0])
             sx, sy = view.point_to_screen(*anchor)
             if st.active and st.pos is not None and st.reach_m > 0:
@@ -465,8 +498,11 @@ class Renderer:
                 label += " — position not recorded"
             elif t < threat.start_s:
                 label += f" (from {threat.start_s:g} s)"
-            text = self.small.render(label, True, colour)
-            surf.blit(text, (sx + 10, sy - text.get_height() - 4))
+            text = self.small.render(label, True, (255, 255, 255))
+            box = pygame.Surface((text.get_width() + 6, text.get_height() + 2), pygame.SRCALPHA)
+            box.fill((*colour, 215))
+            box.blit(text, (3, 1))
+            surf.blit(box, (sx + 10, sy - box.get_height() - 6))
 
     # -- heatmap --------------------------------------------------------------------------------
 
@@ -821,7 +857,7 @@ def _n(value: int | None) -> str:
 
 
 def _delta(a: int | None, b: int | None) -> str:
-    return "" if a is None or b is None else f"({b - a:+d})"
+    return "" if a is None or b is None else f"{b - a:+d}"
 
 
 def _dashed(

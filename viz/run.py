@@ -291,6 +291,7 @@ class ReplayRun:
         self._store = _FrameStore(self._reader)
         self._prefetch = _Prefetcher(self.run_dir, self._store) if read_ahead else None
         self._density_cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._rows: OrderedDict[int, np.ndarray] = OrderedDict()
         self.grid = DensityGrid(self.bounds)
 
     def _init(self) -> None:
@@ -415,6 +416,16 @@ class ReplayRun:
             return self._snap(t_s, i, 0.0, i, a.ids, a.pos.copy(), dict(a.state))
         b = self.frame(i + 1)
         near, other, w = (a, b, alpha) if alpha < 0.5 else (b, a, 1.0 - alpha)
+        if near.ids.size == other.ids.size and np.array_equal(near.ids, other.ids):
+            # the usual case: the same agents in both frames
+            pos = near.pos + w * (other.pos - near.pos)
+            state = {
+                name: values
+                if name == col.STATE_HARMED
+                else values + w * (other.state[name] - values)
+                for name, values in near.state.items()
+            }
+            return self._snap(t_s, i, alpha, near.frame, near.ids, pos, state)
         k = np.minimum(np.searchsorted(other.ids, near.ids), max(other.ids.size - 1, 0))
         match = other.ids[k] == near.ids if other.ids.size else np.zeros(near.ids.size, dtype=bool)
         km = k[match]
@@ -438,7 +449,12 @@ class ReplayRun:
         pos: np.ndarray,
         state: dict[str, np.ndarray],
     ) -> Snapshot:
-        rows = self.agents.rows(ids) if self.agents is not None else np.full(ids.size, -1)
+        rows = self._rows.get(nearest)
+        if rows is None:
+            rows = self.agents.rows(ids) if self.agents is not None else np.full(ids.size, -1)
+            self._rows[nearest] = rows
+            while len(self._rows) > 8:
+                self._rows.popitem(last=False)
         return Snapshot(t_s, i, alpha, nearest, ids, pos, state, rows)
 
     def radii(self, snap: Snapshot) -> np.ndarray:
@@ -463,7 +479,7 @@ class ReplayRun:
         if d is None:
             d = local_density(self.frame(frame).pos)
             self._density_cache[frame] = d
-            while len(self._density_cache) > 8:
+            while len(self._density_cache) > _CACHE_FRAMES // 2:
                 self._density_cache.popitem(last=False)
         return d
 
