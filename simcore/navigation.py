@@ -27,7 +27,7 @@ from scipy import ndimage
 __all__ = ["NavigationFields", "compute_fields", "default_cache_dir"]
 
 #: Bumped whenever the field computation changes, so stale cached fields are never reused.
-FIELDS_VERSION = 1
+FIELDS_VERSION = 2
 
 #: Wall-distance term: full speed from ``WALL_CLEARANCE_M`` off a wall, ``WALL_MIN_SPEED`` at it.
 WALL_CLEARANCE_M = 0.6
@@ -121,6 +121,39 @@ def _cache_key(walkable: shapely.Geometry, exits: list[shapely.Geometry | None],
     return digest.hexdigest()
 
 
+#: Rings of nodes outside the walkable area given values (an agent's bilinear cell reaches one).
+EXTEND_RINGS = 3
+
+
+def _extend(
+    valid: np.ndarray, into: np.ndarray, *arrays: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Extend values from ``valid`` nodes into the next rings of the ``into`` nodes.
+
+    Each new node takes the mean of its valid 8-neighbours, ring after ring
+    (``EXTEND_RINGS``): a symmetric rule, so the fields of a rotated or mirrored layout are the
+    rotated fields (copying "the nearest node" would break ties by scan order). Nodes farther
+    away, and ``valid``-less nodes outside ``into`` (a walkable room the exit cannot be reached
+    from), keep 0 and are reported as not filled.
+
+    Returns:
+        The filled mask and the extended arrays.
+    """
+    filled = valid.copy()
+    out = [np.where(valid, a, 0.0) for a in arrays]
+    kernel = np.ones((3, 3))
+    for _ in range(EXTEND_RINGS):
+        weight = ndimage.convolve(filled.astype(np.float64), kernel, mode="constant")
+        new = into & ~filled & (weight > 0.0)
+        if not new.any():
+            break
+        for a in out:
+            total = ndimage.convolve(np.where(filled, a, 0.0), kernel, mode="constant")
+            a[new] = total[new] / weight[new]
+        filled |= new
+    return filled, out
+
+
 def compute_fields(
     *,
     walkable: shapely.Geometry,
@@ -138,8 +171,8 @@ def compute_fields(
             and reused by later runs of the same layout (sweeps, replicates, repeated runs).
 
     Returns:
-        The fields; nodes outside the walkable area carry the direction of the nearest
-        walkable node so bilinear lookups next to walls stay well defined.
+        The fields; the first rings of nodes outside the walkable area carry values extended
+        from it (:func:`_extend`), so bilinear lookups next to walls stay well defined.
     """
     path = None
     if cache_dir is not None:
@@ -207,11 +240,6 @@ def _compute_fields(
             # an exit thinner than the grid: take the walkable nodes within one spacing of it
             nodes = (shapely.distance(area, shapely.points(gx, gy)) <= h) & inside
         exit_nodes.append(nodes)
-    any_exit = np.logical_or.reduce(exit_nodes) if exit_nodes else np.zeros_like(inside)
-    regular = inside & ~any_exit
-    # nearest regular node of every node, to fill directions outside the walkable area and inside exits
-    _, (fill_j, fill_i) = ndimage.distance_transform_edt(~regular, return_indices=True)
-
     n_exit = len(exits)
     travel = np.full((n_exit, ny, nx), np.inf, dtype=np.float32)
     direction = np.zeros((n_exit, ny, nx, 2), dtype=np.float32)
@@ -228,13 +256,15 @@ def _compute_fields(
         ok = (norm > 1e-12) & np.isfinite(t)
         dx = np.where(ok, -gxx / np.where(ok, norm, 1.0), 0.0)
         dy = np.where(ok, -gyy / np.where(ok, norm, 1.0), 0.0)
-        dx = dx[fill_j, fill_i]
-        dy = dy[fill_j, fill_i]
-        direction[e, :, :, 0] = dx
-        direction[e, :, :, 1] = dy
-        t_filled = np.where(np.isfinite(t), t, np.nan)[fill_j, fill_i]
-        t_filled = np.where(nodes, 0.0, t_filled)
-        travel[e] = np.where(np.isfinite(t_filled), t_filled, np.inf)
+        _, (dx, dy) = _extend(ok, ~inside, dx, dy)
+        dn = np.hypot(dx, dy)
+        has = dn > 1e-12
+        direction[e, :, :, 0] = np.where(has, dx / np.where(has, dn, 1.0), 0.0)
+        direction[e, :, :, 1] = np.where(has, dy / np.where(has, dn, 1.0), 0.0)
+        tv = np.where(nodes, 0.0, t)
+        finite = inside & np.isfinite(tv)
+        filled, (tv,) = _extend(finite, ~inside, np.where(finite, tv, 0.0))
+        travel[e] = np.where(filled, tv, np.inf)
     return NavigationFields(
         x0=float(x0), y0=float(y0), h=float(h), travel=travel, direction=direction, walkable=inside
     )
