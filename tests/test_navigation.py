@@ -208,7 +208,7 @@ def test_unreachable_nodes_have_infinite_travel_time(two_rooms_fields):
     f = two_rooms_fields
     x, y = nodes(f)
     in_b = shapely.contains_xy(ROOM_B, x, y)
-    # nodes inside an exit area take the value of a nearest regular node (a fill convention)
+    # exit areas are excluded from the check below (their travel time is 0 by convention)
     in_exit = shapely.intersects_xy(box(9.5, 0.0, 10.0, 1.0), x, y)
     in_exit |= shapely.intersects_xy(box(5.1, 2.0, 5.6, 3.0), x, y)
     in_a = shapely.contains_xy(ROOM_A, x, y) & ~in_exit
