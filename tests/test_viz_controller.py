@@ -251,6 +251,9 @@ def test_timeline_click_and_drag_seek(ctl):
 def test_app_steps_with_the_wall_clock(display, run_dirs, tmp_path, monkeypatch):
     app = ReplayApp(run_dirs[:2], size=SIZE, play=True, speed=0.5)
     try:
+        for run in app.state.runs:  # in memory already, as the read-ahead would have them
+            for i in range(3):
+                run.frame(i)
         app.step(0.2)  # 0.2 s of wall clock at 0.5×
         assert app.state.playhead.t_s == pytest.approx(0.1)
         key(pygame.K_SPACE)
@@ -270,6 +273,22 @@ def test_app_steps_with_the_wall_clock(display, run_dirs, tmp_path, monkeypatch)
         assert not app.state.fullscreen and app.state.size == SIZE
         pygame.event.post(pygame.event.Event(pygame.QUIT))
         assert app.run() == 0
+    finally:
+        app.close()
+
+
+def test_playback_waits_for_frames_not_yet_read(display, run_dirs):
+    app = ReplayApp(run_dirs[:1], size=SIZE, play=True)
+    try:
+        run = app.state.runs[0]
+        run._prefetch.stop()  # no read-ahead: frames 1… stay on disk
+        run._prefetch = None
+        run.frame(0)
+        app.step(0.05)
+        assert app.state.playhead.t_s == 0.0 and "reading" in app.state.status
+        run.frame(1)
+        app.step(0.05)
+        assert app.state.playhead.t_s == pytest.approx(0.05)
     finally:
         app.close()
 

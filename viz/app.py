@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import astuple
 from pathlib import Path
 from typing import Final
 
@@ -81,6 +83,7 @@ class ReplayApp:
             self.state, on_fullscreen=self.toggle_fullscreen, on_screenshot=self.screenshot
         )
         self._clock = pygame.time.Clock()
+        self._drawn: tuple | None = None
 
     def _set_mode(self, size: tuple[int, int], *, fullscreen: bool) -> pygame.Surface:
         if fullscreen:
@@ -100,6 +103,7 @@ class ReplayApp:
         if not self.state.fullscreen:
             self._windowed_size = self.state.size
         self.screen = self._set_mode(self._windowed_size, fullscreen=not self.state.fullscreen)
+        self._drawn = None
 
     def screenshot(self, path: Path | str | None = None) -> Path:
         """Save the current picture as PNG (default: ``replay-<time>s.png`` in the working folder)."""
@@ -121,14 +125,34 @@ class ReplayApp:
             if self._canvas is not self.screen:
                 self._canvas = pygame.Surface(size, 0, 32)
         ph = self.state.playhead
+        runs = self.state.runs
+        before = ph.t_s
         ph.advance(wall_dt_s)
-        for run in self.state.runs:
+        if ph.t_s != before and not all(r.ready(ph.t_s) for r in runs):
+            if all(r.ready(before) for r in runs):
+                # The disk is slower than the playback: hold the time until the read-ahead has
+                # the frames, rather than freeze the window reading them here.
+                ph.t_s = before
+                self.state.say("reading frames…", seconds=0.5)
+        for run in runs:
             run.read_ahead(ph.t_s, speed=ph.speed if ph.playing else 0.0)
         self.state.update_follow()
+        signature = self._signature()
+        if signature == self._drawn:
+            return  # nothing changed (paused, or waiting for frames): leave the CPU to the reader
         self.renderer.draw(self._canvas, self.state)
+        self._drawn = signature
         if self._canvas is not self.screen:
             self.screen.blit(self._canvas, (0, 0))
         pygame.display.flip()
+
+    def _signature(self) -> tuple:
+        s = self.state
+        ph = s.playhead
+        status = s.status if time.monotonic() < s.status_until else ""
+        views = tuple((v.rect, v.scale, v.ox, v.oy) for v in s.views)
+        return (ph.t_s, ph.speed, ph.playing, ph.loop, astuple(s.options), views, s.selection,
+                s.follow, s.size, status)  # fmt: skip
 
     def run(self) -> int:
         """Show the replay until the window is closed or Q is pressed; returns 0."""

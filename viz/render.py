@@ -306,7 +306,9 @@ class Renderer:
             else:
                 spots.append((cx - lw / 2, sy1 + 4 if dy > 0 else sy0 - lh - 4))
             spots += [(cx - lw / 2, sy0 - lh - 4), (cx - lw / 2, sy1 + 4)]
-            door = pygame.Rect(sx0, sy0, sx1 - sx0, sy1 - sy0)
+            door = pygame.Rect(sx0, sy0, max(sx1 - sx0, 1), max(sy1 - sy0, 1))
+            if not panel.colliderect(door):
+                continue  # off screen: no label pinned to the edge
             clamped = [
                 (
                     min(max(x, panel.left), panel.right - lw),
@@ -693,66 +695,68 @@ class Renderer:
         surf.blit(img, (x, y))
         pygame.draw.rect(surf, PALETTE.hud_dim, (x - 1, y - 1, w + 2, h + 2), 1)
 
-    def _draw_legend(self, surf: pygame.Surface, state: ReplayState) -> None:
-        items: list[tuple[str, object]] = []
+    def _legend_items(self, state: ReplayState) -> list[tuple[str, object, str, str]]:
+        """(label, gradient LUT or [(name, colour)], low end, high end) of what is on screen."""
         opts = state.options
         if opts.difference:
-            items.append(("agents: run A / run B", [("A", PALETTE.run_a), ("B", PALETTE.run_b)]))
+            return [
+                ("agents", [("run A", PALETTE.run_a), ("run B", PALETTE.run_b)], "", ""),
+                (
+                    "density B − A (persons/m²)",
+                    self._luts["diff"],
+                    f"−{_DIFF_MAX:g}",
+                    f"+{_DIFF_MAX:g}",
+                ),
+            ]
+        items: list[tuple[str, object, str, str]] = []
+        mode = opts.colour_mode
+        if mode in SCALES:
+            sc = SCALES[mode]
+            unit = f" ({sc.unit})" if sc.unit else ""
             items.append(
-                (f"density B − A (persons/m²)  −{_DIFF_MAX:g} … +{_DIFF_MAX:g}", self._luts["diff"])
+                (f"{mode.label}{unit}", self._luts[mode.value], f"{sc.lo:g}", f"{sc.hi:g}+")
             )
+        elif mode is ColourMode.POPULATION:
+            names = state.runs[0].agents.population_names if state.runs[0].agents else ()
+            items.append(("population", [(p, categorical(k)) for k, p in enumerate(names)], "", ""))
         else:
-            mode = opts.colour_mode
-            if mode in SCALES:
-                sc = SCALES[mode]
-                unit = f" ({sc.unit})" if sc.unit else ""
-                items.append(
-                    (f"{mode.label}{unit}  {sc.lo:g} … {sc.hi:g}+", self._luts[mode.value])
-                )
-            elif mode is ColourMode.POPULATION:
-                names = state.runs[0].agents.population_names if state.runs[0].agents else ()
-                items.append(("population", [(p, categorical(k)) for k, p in enumerate(names)]))
-            else:
-                items.append(("outcome", list(OUTCOMES[:3])))
-            if opts.heatmap is HeatmapMode.DENSITY:
-                items.append(
-                    (f"heatmap: density (persons/m²)  0 … {_DENSITY_MAX:g}", self._luts["heat"])
-                )
-            elif opts.heatmap is HeatmapMode.TIME_ABOVE:
-                top = self._time_above_max(state)
-                items.append(
-                    (
-                        f"heatmap: time above {THRESHOLD_PER_M2:g} persons/m² (s)  0 … {top:.1f}",
-                        self._luts["time"],
-                    )
-                )
-        bar_w = 200
-        rendered = []
-        width = bar_w
-        for label, spec in items:
-            t = self.small.render(label, True, PALETTE.hud_text)
-            width = max(width, t.get_width())
-            rendered.append((t, spec))
-        height = sum(t.get_height() + 18 for t, _ in rendered) + 8
-        x = state.size[0] - width - 24
-        y = state.panel_area[3] - height - 8
-        box = pygame.Surface((width + 16, height), pygame.SRCALPHA)
-        box.fill((*PALETTE.hud_bg, 200))
-        surf.blit(box, (x, y))
-        yy = y + 6
-        for t, spec in rendered:
-            surf.blit(t, (x + 8, yy))
-            yy += t.get_height() + 2
+            items.append(("outcome", list(OUTCOMES[:3]), "", ""))
+        if opts.heatmap is HeatmapMode.DENSITY:
+            items.append(
+                ("heatmap: density (persons/m²)", self._luts["heat"], "0", f"{_DENSITY_MAX:g}+")
+            )
+        elif opts.heatmap is HeatmapMode.TIME_ABOVE:
+            top = self._time_above_max(state)
+            label = f"heatmap: time above {THRESHOLD_PER_M2:g} persons/m² (s)"
+            items.append((label, self._luts["time"], "0", f"{top:.1f}"))
+        return items
+
+    def _draw_legend(self, surf: pygame.Surface, state: ReplayState) -> None:
+        """The colour scales, in a row under the timeline."""
+        x, y, w, h = state.legend_rect
+        pygame.draw.rect(surf, PALETTE.hud_bg, (x, y, w, h))
+        xx, cy = x + 10, y + h // 2
+
+        def put(text: str, colour: RGB = PALETTE.hud_text) -> None:
+            nonlocal xx
+            r = self.small.render(text, True, colour)
+            surf.blit(r, (xx, cy - r.get_height() // 2))
+            xx += r.get_width() + 6
+
+        for label, spec, lo, hi in self._legend_items(state):
+            put(label + ":", PALETTE.hud_dim)
             if isinstance(spec, np.ndarray):
-                self._gradient(surf, x + 8, yy, bar_w, 10, spec)
+                put(lo)
+                self._gradient(surf, xx, cy - 5, 160, 10, spec)
+                xx += 166
+                put(hi)
             else:
-                xx = x + 8
                 for name, colour in spec:  # type: ignore[union-attr]
-                    pygame.draw.circle(surf, colour, (xx + 5, yy + 5), 5)
-                    lbl = self.small.render(name, True, PALETTE.hud_text)
-                    surf.blit(lbl, (xx + 13, yy - 1))
-                    xx += 13 + lbl.get_width() + 10
-            yy += 16
+                    pygame.draw.circle(surf, colour, (xx + 5, cy), 5)
+                    xx += 13
+                    put(name)
+                    xx += 4
+            xx += 24
 
     def _draw_timeline(self, surf: pygame.Surface, state: ReplayState) -> None:
         x, y, w, h = state.timeline_rect

@@ -378,6 +378,11 @@ class ReplayRun:
         """Recorded frame ``i`` (cached)."""
         return self._store.get(i)
 
+    def ready(self, t_s: float) -> bool:
+        """Whether the frames needed to draw time ``t_s`` are in memory (no wait for the disk)."""
+        i, alpha = self.frame_at(t_s)
+        return self._store.has(i) and (alpha == 0.0 or self._store.has(i + 1))
+
     def read_ahead(self, t_s: float, *, speed: float = 1.0) -> None:
         """Ask the background reader for the frames the next seconds of playback will need."""
         if self._prefetch is None:

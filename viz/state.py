@@ -17,8 +17,9 @@ from .view import View
 
 __all__ = ["Options", "ReplayState", "Selection"]
 
-#: Height of the timeline and of the status line under the panels (px).
+#: Heights of the timeline, the colour scales and the status line under the panels (px).
 TIMELINE_H = 34
+LEGEND_H = 22
 STATUS_H = 26
 #: Gap between side-by-side panels (px).
 GAP = 4
@@ -99,14 +100,20 @@ class ReplayState:
     def panel_area(self) -> tuple[int, int, int, int]:
         """``(left, top, width, height)`` of the area holding the panels."""
         w, h = self.size
-        bottom = TIMELINE_H + STATUS_H if self.options.hud else 0
+        bottom = TIMELINE_H + LEGEND_H + STATUS_H if self.options.hud else 0
         return 0, 0, w, max(h - bottom, 1)
 
     @property
     def timeline_rect(self) -> tuple[int, int, int, int]:
         """The timeline's rectangle."""
         w, h = self.size
-        return 0, h - TIMELINE_H - STATUS_H, w, TIMELINE_H
+        return 0, h - TIMELINE_H - LEGEND_H - STATUS_H, w, TIMELINE_H
+
+    @property
+    def legend_rect(self) -> tuple[int, int, int, int]:
+        """The colour scales' row, under the timeline."""
+        w, h = self.size
+        return 0, h - LEGEND_H - STATUS_H, w, LEGEND_H
 
     @property
     def status_rect(self) -> tuple[int, int, int, int]:
