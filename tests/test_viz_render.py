@@ -8,7 +8,7 @@ from test_viz_support import CLOSE_FRAME, FPS, RADII, agent0, write_run
 
 from viz import ColourMode, HeatmapMode, Options, Renderer, ReplayRun, ReplayState, Selection
 from viz._pygame import pygame
-from viz.colour import OUTCOMES, PALETTE, categorical
+from viz.colour import EVENT_COLOURS, OUTCOMES, PALETTE, categorical
 
 SIZE = (640, 400)
 
@@ -169,3 +169,27 @@ def test_full_picture_with_hud_help_and_selection(headless, run):
     centre = (view.left + view.width / 2, view.top + view.height / 2)
     assert view.to_world(*centre) == pytest.approx(agent0(0.5), abs=1e-6)
     assert surface.get_size() == (800, 500)
+
+
+def test_event_text_shows_when_it_happens(run):
+    state = ReplayState([run], SIZE)
+    (event,) = run.events
+    assert (event.kind, event.target, event.text) == ("close_exit", "east", "East exit shut")
+    state.playhead.seek(0.4)
+    assert state.banner_events(run) == []
+    state.playhead.seek(0.45)
+    assert state.banner_events(run) == [event]
+    state.playhead.seek(1.0)
+    assert state.banner_events(run) == [event]  # stays a few seconds
+    state.options.event_banner_s = 0.2
+    assert state.banner_events(run) == []
+
+
+def test_event_marker_on_the_timeline(headless, run):
+    state = ReplayState([run], SIZE)
+    surface = draw(state)
+    x, y, w, _ = state.timeline_rect
+    left, right = x + 16, x + w - 16
+    ex = left + (right - left) * 0.45 / state.playhead.duration_s
+    assert rgb(surface, (ex, y + 5)) == EVENT_COLOURS["close_exit"]
+    assert rgb(surface, (ex + 40, y + 5)) == PALETTE.hud_bg

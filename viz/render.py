@@ -624,9 +624,7 @@ class Renderer:
     def _draw_banners(
         self, surf: pygame.Surface, state: ReplayState, run: ReplayRun, view: View
     ) -> None:
-        t = state.playhead.t_s
-        window = state.options.event_banner_s * max(state.playhead.speed, 1.0)
-        recent = [e for e in run.events if e.time_s <= t + 1e-9 and t - e.time_s < window][-3:]
+        recent = state.banner_events(run)
         y = view.top + 8
         for e in recent:
             colour = EVENT_COLOURS.get(e.kind, (200, 200, 200))

@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ._recording import Event
 from .colour import ColourMode, HeatmapMode
 from .playhead import Playhead
 from .run import ReplayRun
@@ -248,6 +249,13 @@ class ReplayState:
         self.relayout(self.size, refit=True)
         self.say("difference view: B − A" if self.options.difference else "side by side")
         return True
+
+    def banner_events(self, run: ReplayRun, *, most: int = 3) -> list[Event]:
+        """The events of ``run`` whose text is on screen now: those of the last
+        ``event_banner_s`` wall-clock seconds at the current speed, latest ``most`` of them."""
+        t = self.playhead.t_s
+        window = self.options.event_banner_s * max(self.playhead.speed, 1.0)
+        return [e for e in run.events if e.time_s <= t + 1e-9 and t - e.time_s < window][-most:]
 
     def select(self, selection: Selection | None) -> None:
         """Inspect and follow an agent (``None``: stop)."""

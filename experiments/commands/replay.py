@@ -6,6 +6,10 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pygame is imported only when the command runs
+    from viz import Options, ReplayRun
 
 NAME = "replay"
 HELP = "replay run directories: play, compare side by side, export MP4/PNG"
@@ -70,14 +74,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     view = p.add_argument_group("what is shown")
     view.add_argument("--size", type=_size, default=(1280, 720), help="picture or window size")
     view.add_argument(
-        "--speed", type=_positive, default=1.0, help="replay seconds per second (0.25 … 16; 1)"
+        "--speed",
+        type=_positive,
+        default=1.0,
+        help="replay seconds per second (1; window: 0.25 … 16)",
     )
     view.add_argument(
         "--colour",
         "--color",
         choices=["speed", "density", "fear", "population", "outcome"],
-        default="speed",
-        help="colour agents by (speed)",
+        help="colour agents by (default: speed, or density if speed was not recorded)",
     )
     view.add_argument(
         "--heatmap", choices=["off", "density", "above4"], default="off", help="overlay (off)"
@@ -90,18 +96,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     view.add_argument("--paused", action="store_true", help="open paused")
 
 
-def _options(args: argparse.Namespace, runs: list) -> object:
+def _options(args: argparse.Namespace, runs: list[ReplayRun]) -> Options:
     from viz import ColourMode, HeatmapMode, Options, ReplayError, ReplayState
 
     options = Options(
-        colour_mode=ColourMode(args.colour),
+        colour_mode=ColourMode(args.colour or "speed"),
         heatmap=HeatmapMode(args.heatmap),
         trails=args.trails,
         hud=not args.no_hud,
     )
     probe = ReplayState(runs, args.size, options=Options(heatmap=HeatmapMode.OFF))
     problem = probe.mode_problem(options.colour_mode)
-    if problem:
+    if problem and args.colour is None:
+        options.colour_mode = ColourMode.DENSITY  # always available
+    elif problem:
         raise ReplayError(f"--colour {args.colour}: {problem}; choose another colour mode")
     if args.diff:
         problem = probe.difference_problem()
