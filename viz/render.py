@@ -7,8 +7,8 @@ event markers, the status line, the legend and the help overlay.
 
 Agents are stamped into the surface's pixels with numpy (one fancy-indexed write per disc size),
 not drawn one by one: 10,000 agents cost a few milliseconds. A disc covers the pixels within its
-radius (``radius_m · scale``, at least one pixel) of the pixel holding its centre; discs of three
-pixels or more get a one-pixel dark outline.
+radius (``radius_m · scale``, at least one pixel) of the pixel holding its centre; discs of a
+radius of four pixels or more get a one-pixel dark outline.
 """
 
 from __future__ import annotations
@@ -57,12 +57,6 @@ def _nice_step(span: float, max_ticks: int) -> float:
         if span / step <= max_ticks:
             return float(step)
     return span / max_ticks
-
-
-def _fmt_time(t: float) -> str:
-    if t >= 600:
-        return f"{int(t // 60)}:{int(t % 60):02d}"
-    return f"{t:.1f} s"
 
 
 def _disc_offsets(r: float) -> tuple[np.ndarray, np.ndarray]:

@@ -312,7 +312,11 @@ class ReplayRun:
         name = info.get("layout") or info.get("scenario") or self.run_dir.name
         seed = info.get("seed")
         self.title: str = str(name)
-        self.subtitle: str = self.run_dir.name + (f" · seed {seed}" if seed is not None else "")
+        self.subtitle: str = (
+            self.run_dir.name
+            + (f" · seed {seed}" if seed is not None else "")
+            + (" · interrupted" if r.interrupted else "")
+        )
 
         self.agents: AgentTable | None = None
         self.agents_problem: str | None = None
@@ -339,7 +343,10 @@ class ReplayRun:
             )
             for _, h in self._layout_starts
         }
-        tracks = r.threat_tracks()
+        try:
+            tracks = r.threat_tracks()
+        except OutputFormatError:  # a damaged threats.csv: fall back to the specification
+            tracks = {}
         self.threats: list[Threat] = parse_threats(
             info.get("threats") or (),
             barriers_at=self._barriers_in_place_at,
@@ -558,7 +565,7 @@ class ReplayRun:
         return out
 
     def _positions_by_frame(self) -> Iterator[tuple[int, np.ndarray]]:
-        rows = self.summary_rows_estimate()
+        rows = self._rows_estimate()
         if rows <= _LOAD_ALL_ROWS:
             frames, _, pos = self._reader.load_all()
             if frames.size == 0:
@@ -572,7 +579,7 @@ class ReplayRun:
             for data in self._reader.iter_frames():
                 yield data.frame, data.pos
 
-    def summary_rows_estimate(self) -> int:
+    def _rows_estimate(self) -> int:
         """Rough number of trajectory rows (frames × agents of the first frame)."""
         return self.n_frames * max(len(self.frame(0)), 1)
 
