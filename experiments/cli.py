@@ -21,16 +21,24 @@ EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
 #: Subcommand modules, in the order ``crowdsafe --help`` lists them.
-COMMANDS = ("run", "sweep", "compare", "report", "replay")
+COMMANDS = ("run", "sweep", "compare", "report", "import_", "replay")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command_name(module: str) -> str:
+    """The command a module implements: its name without a trailing '_' (``import_``)."""
+    return module.rstrip("_")
+
+
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser; when ``argv`` names a command, only that command's module is imported, so a
+    command starts without loading what the others need (numba, Mesa, matplotlib, pygame)."""
     p = argparse.ArgumentParser(
         prog="crowdsafe",
         description="CrowdSafe: crowd and evacuation simulation for the safety of public spaces.",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
+    chosen = [m for m in COMMANDS if _command_name(m) in argv[:1]]
+    for name in chosen or COMMANDS:
         mod = importlib.import_module(f"experiments.commands.{name}")
         cmd = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(cmd)
@@ -40,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crowdsafe`` command."""
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser(argv).parse_args(argv)
     try:
         return args.func(args)
     except CrowdSafeError as exc:

@@ -18,7 +18,7 @@ from scenarios.threats import end_time
 from simcore import Simulation
 from simcore import columns as col
 from simcore.kernels import threats as tk
-from simcore.recording import RunWriter
+from simcore.recording import RunWriter, geometry_hash
 from simcore.recording._files import atomic_write_csv, csv_column
 from simcore.threats import cause_name
 
@@ -224,6 +224,7 @@ def run_scenario(
     seed: int | None = None,
     overwrite: bool = False,
     progress: Callable[[float, int], None] | None = None,
+    layout_name: str | None = None,
 ) -> RunResult:
     """Simulate a scenario and write its run directory (DESIGN.md §4).
 
@@ -237,6 +238,8 @@ def run_scenario(
         seed: overrides the scenario's seed.
         overwrite: replace an existing run in ``out_dir``.
         progress: called after each recorded frame with (simulated seconds, agents left).
+        layout_name: the layout or variant name shown by reports and the replay (default: the
+            scenario's name).
 
     Returns:
         The run directory and its summary.
@@ -266,6 +269,18 @@ def run_scenario(
         "threats": [th.model_dump(mode="json") for th in scenario.threats],
         "populations": list(sim.crowd.population_ids),
         "alarm_s": built.alarm_s,
+        "layouts": {
+            str(
+                geometry_hash(
+                    scenario.walkable_area(open_exits=lay.open_exits, barriers=lay.barriers).wkt
+                )
+            ): {
+                "open_exits": sorted(lay.open_exits),
+                "barriers": sorted(lay.barriers),
+            }
+            for _, lay in built.layouts
+        },
+        "layout": layout_name or scenario.name,
         "parameters": built.parameters,
     }
     writer = RunWriter(

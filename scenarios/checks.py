@@ -139,7 +139,10 @@ class _Checker:
         self.walkable = g.walkable_shape()
         self.exit_shapes = {e.id: e.shape() for e in reversed(scenario.exits)}  # first id wins
         self.obstacles = g.obstacle_shapes()
-        self.barriers = [b.shape() for b in scenario.barriers if b.active]
+        self.active_barriers = [b for b in scenario.barriers if b.active]
+        #: index in ``barriers`` of each active barrier (for field paths)
+        self.active_index = [k for k, b in enumerate(scenario.barriers) if b.active]
+        self.barriers = [b.shape() for b in self.active_barriers]
         self.holes = shapely.union_all(
             [shapely.Polygon(h) for p in polygonal_parts(self.walkable) for h in p.interiors]
         )
@@ -313,7 +316,7 @@ class _Checker:
                 "barrier",
                 self.barriers,
                 "barriers[{i}].geometry",
-                lambda i: f"barrier '{self.s.barriers[i].id}'",
+                lambda i: f"barrier '{self.active_barriers[i].id}'",
             ),
         ):
             for i, g in enumerate(shapes):
@@ -321,8 +324,8 @@ class _Checker:
                     continue
                 self.warn(
                     f"{kind}-outside",
-                    field.format(i=i),
-                    "" if kind == "obstacle" else self.s.barriers[i].id,
+                    field.format(i=i if kind == "obstacle" else self.active_index[i]),
+                    "" if kind == "obstacle" else self.active_barriers[i].id,
                     f"{name(i)} lies entirely outside the walkable area"
                     f" ({g.distance(self.walkable):.2f} m away), so it has no effect",
                     "move it onto the floor or delete it",
@@ -408,7 +411,10 @@ class _Checker:
         for label, g in (
             [("a hole of geometry.walkable", self.holes)]
             + [(f"obstacle {k}", o) for k, o in enumerate(self.obstacles)]
-            + [(f"barrier '{b.id}'", self.barriers[k]) for k, b in enumerate(self.s.barriers)]
+            + [
+                (f"barrier '{b.id}'", g)
+                for b, g in zip(self.active_barriers, self.barriers, strict=True)
+            ]
         ):
             part = inside.intersection(g)
             if part.area > _AREA_TOL:
@@ -591,16 +597,18 @@ class _Checker:
             return
         where = _where(cut)
         field = f"populations[{i}]"
-        if self.s.barriers and not self._significant(
+        if self.active_barriers and not self._significant(
             self._cut_off(self.floor_no_barriers, 1, r, exits, spawn)
         ):
             culprits = []
-            for k in range(len(self.s.barriers)):
+            for k in range(len(self.active_barriers)):
                 others = [g for j, g in enumerate(self.barriers) if j != k]
                 floor = self.floor_no_barriers.difference(shapely.union_all(others))
                 if not self._significant(self._cut_off(floor, 100 + k, r, exits, spawn)):
                     culprits.append(k)
-            names = [self.s.barriers[k].id for k in culprits] or [b.id for b in self.s.barriers]
+            names = [self.active_barriers[k].id for k in culprits] or [
+                b.id for b in self.active_barriers
+            ]
             thin = not self._significant(self._cut_off(self.route_floor, 0, 1e-3, exits, spawn))
             subject = (
                 f"barrier '{names[0]}'" if len(names) == 1 else f"barriers {_ids(names)} together"

@@ -821,3 +821,29 @@ def test_random_frames_round_trip(frames: list[list[tuple]], background: bool) -
         assert all_ids.tolist() == [i for e in expected for i in sorted(e["ids"].tolist())]
         assert all_frames.tolist() == [f for f, e in enumerate(expected) for _ in e["ids"]]
         assert len(all_pos) == len(all_ids)
+
+
+def test_frames_block_equals_frame_by_frame(tmp_path):
+    """RunReader.frames reads a range at once and agrees with frame() row for row."""
+    rng = np.random.default_rng(7)
+    run = tmp_path / "block"
+    with RunWriter(
+        run, fps=10.0, bounds=(0, 0, 10, 10), geometry_wkt="POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",
+        run_info={}, state_columns=("speed",),
+    ) as w:  # fmt: skip
+        for f in range(6):
+            ids = np.sort(rng.choice(50, size=20 + f, replace=False))
+            pos = rng.uniform(0, 10, (ids.size, 2))
+            w.write_frame(f, ids=ids, pos=pos, ori=np.tile([1.0, 0.0], (ids.size, 1)),
+                          state={"speed": rng.uniform(0, 2, ids.size)})  # fmt: skip
+        w.finish(summary={}, agents={c: [] for c in AGENTS_CSV_COLUMNS})
+    with RunReader(run) as r:
+        block = r.frames(start=1, stop=5)
+        assert list(block.offsets) == [0, 21, 43, 66, 90]
+        for f in range(1, 5):
+            a, b = r.frame(f), block.frame(f)
+            assert np.array_equal(a.ids, b.ids)
+            assert np.array_equal(a.pos, b.pos)
+            assert np.array_equal(a.state["speed"], b.state["speed"])
+        with pytest.raises(IndexError):
+            r.frames(start=4, stop=4)

@@ -13,13 +13,14 @@ A run directory holds
 """
 
 from ._schema import FORMAT_VERSION, JUPEDSIM_SCHEMA_VERSION, geometry_hash
-from .reader import Event, FrameData, RunReader
+from .reader import Event, FrameBlock, FrameData, RunReader
 from .writer import RunWriter
 
 __all__ = [
     "FORMAT_VERSION",
     "JUPEDSIM_SCHEMA_VERSION",
     "Event",
+    "FrameBlock",
     "FrameData",
     "RunReader",
     "RunWriter",
