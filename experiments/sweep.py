@@ -52,6 +52,7 @@ import os
 import time
 import tomllib
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -949,6 +950,11 @@ def executor_for(
             ) from exc
         if dask == "local":
             n = workers or 2
+            # the scheduler's HTTP routes (not the dashboard) move off a busy port 8787 with a
+            # warning that is of no use here
+            warnings.filterwarnings(
+                "ignore", message="Port .* is already in use", category=UserWarning
+            )
             with (
                 LocalCluster(
                     n_workers=n,
