@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 from simcore import PARAMETER_SETS, Crowd, ForceParams, Simulation, World
 from simcore.errors import ScenarioError
 from simcore.navigation import default_cache_dir
-from simcore.simulation import CUTOFF_RANGES, LayoutChange
+from simcore.simulation import LayoutChange, social_range_m
 from simcore.threats import FearParams, Threat, ThreatArrays
 
 from .models import Scenario
@@ -200,7 +200,9 @@ def build(scenario: Scenario, *, seed: int | None = None, cache_dir: Path | None
             worlds[lay] = World.build(
                 walkable=scenario.walkable_area(open_exits=lay.open_exits, barriers=lay.barriers),
                 exits=exits,
-                wall_cutoff_m=r_max + CUTOFF_RANGES * base.wall_B_m + WALL_GRID_MARGIN_M,
+                wall_cutoff_m=r_max
+                + social_range_m(A_N=base.wall_A_N, B_m=base.wall_B_m)
+                + WALL_GRID_MARGIN_M,
                 grid_m=scenario.navigation.grid_m,
                 cache_dir=cache,
                 exit_open=[e.id in lay.open_exits for e in scenario.exits],

@@ -21,17 +21,27 @@ __all__ = [
     "Simulation",
     "interaction_cutoff",
     "neighbour_cell_m",
+    "social_range_m",
 ]
 
-#: Social repulsion is negligible beyond this many ranges B past contact (e^-8 ≈ 3·10⁻⁴ of A).
-CUTOFF_RANGES = 8.0
+#: Social forces weaker than this are neglected: 1 % of the driving force m·v0/τ of a walker
+#: (80 kg · 1.34 m/s / 0.5 s ≈ 214 N). The range follows from A·exp(−s/B) = F: s = B ln(A/F).
+CUTOFF_FORCE_N = 2.0
 #: Largest move per physics step as a fraction of the smallest radius (no tunnelling, stable contact).
 MAX_MOVE_FRACTION = 0.1
 
 
+def social_range_m(*, A_N: float | np.ndarray, B_m: float | np.ndarray) -> float:
+    """Largest gap (m) between bodies at which the social force A·exp(−gap/B) exceeds
+    :data:`CUTOFF_FORCE_N` (0 when A itself is weaker)."""
+    a = np.maximum(np.asarray(A_N, dtype=np.float64), CUTOFF_FORCE_N)
+    return float(np.max(np.asarray(B_m) * np.log(a / CUTOFF_FORCE_N)))
+
+
 def interaction_cutoff(*, max_radius_m: float, max_range_m: float) -> float:
-    """Centre distance beyond which agents (or an agent and a wall) do not interact (m)."""
-    return 2.0 * max_radius_m + CUTOFF_RANGES * max_range_m
+    """Centre distance beyond which two agents do not interact (m): two radii plus the social
+    range (:func:`social_range_m`)."""
+    return 2.0 * max_radius_m + max_range_m
 
 
 def neighbour_cell_m(cutoff_m: float) -> float:
@@ -128,10 +138,14 @@ class Simulation:
         self.applied: list[AppliedEvent] = []
         n = crowd.n
         r_max = float(crowd.radius.max()) if n else 0.25
-        b_max = float(crowd.b_soc.max()) if n else 0.08
-        self.cutoff_m = interaction_cutoff(max_radius_m=r_max, max_range_m=b_max)
-        if world.wall_cutoff_m + 1e-9 < r_max + CUTOFF_RANGES * self.wall_B_m:
-            raise SimulationError("the world's wall cutoff is shorter than the wall force range")
+        reach = social_range_m(A_N=crowd.a_soc, B_m=crowd.b_soc) if n else 0.0
+        self.cutoff_m = interaction_cutoff(max_radius_m=r_max, max_range_m=reach)
+        wall_reach = r_max + social_range_m(A_N=self.wall_A_N, B_m=self.wall_B_m)
+        if world.wall_cutoff_m + 1e-9 < wall_reach:
+            raise SimulationError(
+                f"the world's wall cutoff ({world.wall_cutoff_m:.2f} m) is shorter than the wall"
+                f" force range ({wall_reach:.2f} m); build the world with a longer wall_cutoff_m"
+            )
         fear_factor = self.fear.speed_factor if len(self.threats.ids) else 1.0
         v_cap = float((crowd.vmax * max(fear_factor, 1.0)).max()) if n else 1.0
         r_min = float(crowd.radius.min()) if n else 0.25
@@ -197,7 +211,8 @@ class Simulation:
         )  # fmt: skip
         nav = (w.nav.direction, w.nav.travel, w.nav.x0, w.nav.y0, 1.0 / w.nav.h)
         exits = (
-            w.exit_bbox, w.exit_ring_start, w.exit_ring, self.exit_open, w.exit_near,
+            w.exit_bbox, w.exit_ring_start, w.exit_ring, w.exit_ring_exit, self.exit_open,
+            w.exit_near,
             self.allowed,
         )  # fmt: skip
         th = self.threats

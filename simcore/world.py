@@ -68,7 +68,8 @@ class World:
         segments: (S, 4) wall segments (ax, ay, bx, by); seg_prev, seg_next: (S,) neighbours.
         wall_cell_m, wall_origin, wall_shape: the segment grid (cell size m, (x0, y0), (nx, ny)).
         wall_start, wall_items: CSR lists of segments within ``wall_cutoff_m`` of each cell.
-        exit_bbox, exit_ring_start, exit_ring: exit polygons for the point-in-polygon test.
+        exit_bbox, exit_ring_start, exit_ring, exit_ring_exit: the outer ring of every part of
+            every exit area (bounding box, offsets, vertices, owning exit) for the point test.
         exit_near: (wnx·wny,) bool, wall cells within one cell of an exit area.
         exit_open: (E,) bool, which exits are open in this layout.
         nav: navigation fields.
@@ -89,6 +90,7 @@ class World:
     exit_bbox: np.ndarray
     exit_ring_start: np.ndarray
     exit_ring: np.ndarray
+    exit_ring_exit: np.ndarray
     exit_near: np.ndarray
     exit_open: np.ndarray
     nav: NavigationFields
@@ -159,11 +161,11 @@ class World:
         exit_near = np.zeros(wnx * wny, dtype=bool)
         exit_near[near_idx] = True
         areas = tuple(e[1] for e in exits)
-        bbox = np.array([a.bounds for a in areas], dtype=np.float64)
-        ring_list = [
-            np.asarray(shapely.get_exterior_ring(a).coords, dtype=np.float64) for a in areas
-        ]
-        ring_start = np.zeros(len(areas) + 1, dtype=np.int64)
+        parts = [(k, p) for k, a in enumerate(areas) for p in getattr(a, "geoms", [a])]
+        bbox = np.array([p.bounds for _, p in parts], dtype=np.float64).reshape(-1, 4)
+        ring_list = [np.asarray(p.exterior.coords, dtype=np.float64) for _, p in parts]
+        ring_exit = np.array([k for k, _ in parts], dtype=np.int64)
+        ring_start = np.zeros(len(parts) + 1, dtype=np.int64)
         ring_start[1:] = np.cumsum([len(r) for r in ring_list])
         ring = np.ascontiguousarray(np.vstack(ring_list))
 
@@ -197,6 +199,7 @@ class World:
             exit_bbox=bbox,
             exit_ring_start=ring_start,
             exit_ring=ring,
+            exit_ring_exit=ring_exit,
             exit_near=exit_near,
             exit_open=is_open,
             nav=nav,

@@ -85,8 +85,9 @@ def warm_kernels() -> None:
         1.0, 1.0, world.nav.direction, 0, world.nav.x0, world.nav.y0, 1.0 / world.nav.h
     )
     exit_containing(
-        3.5, 1.5, world.exit_bbox, world.exit_ring_start, world.exit_ring, np.ones(1, dtype=bool)
-    )
+        3.5, 1.5, world.exit_bbox, world.exit_ring_start, world.exit_ring, world.exit_ring_exit,
+        np.ones(1, dtype=bool),
+    )  # fmt: skip
     n = 3
     build_cell_list(
         np.zeros((n, 2)), np.ones(n, dtype=bool), 0.0, 0.0, 1.0, 2, 2,

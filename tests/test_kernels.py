@@ -378,8 +378,9 @@ def test_exit_containing_matches_shapely(areas, seed):
         if shapely.distance(edges, shapely.Point(x, y)) < 1e-9:
             continue  # on an edge, "inside" is a convention
         got = exit_containing(
-            x, y, world.exit_bbox, world.exit_ring_start, world.exit_ring, is_open
-        )
+            x, y, world.exit_bbox, world.exit_ring_start, world.exit_ring, world.exit_ring_exit,
+            is_open,
+        )  # fmt: skip
         assert got == naive.exit_containing(x, y, areas, is_open), (x, y)
 
 

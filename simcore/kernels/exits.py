@@ -24,19 +24,22 @@ def point_in_ring(x: float, y: float, ring, lo: int, hi: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def exit_containing(x: float, y: float, bbox, ring_start, ring, is_open) -> int:
+def exit_containing(x: float, y: float, bbox, ring_start, ring, ring_exit, is_open) -> int:
     """Index of the first open exit whose area contains (x, y), or -1.
 
+    An exit area may have several parts (a MULTIPOLYGON): one ring per part.
+
     Args:
-        bbox: (E, 4) xmin, ymin, xmax, ymax per exit.
-        ring_start: (E + 1,) offsets of each exit's outer ring in ``ring``.
-        ring: (V, 2) vertices; is_open: (E,) bool.
+        bbox: (R, 4) xmin, ymin, xmax, ymax per ring.
+        ring_start: (R + 1,) offsets of each ring in ``ring``; ring: (V, 2) vertices.
+        ring_exit: (R,) the exit each ring belongs to; is_open: (E,) bool.
     """
-    for e in range(bbox.shape[0]):
+    for k in range(bbox.shape[0]):
+        e = ring_exit[k]
         if not is_open[e]:
             continue
-        if x < bbox[e, 0] or x > bbox[e, 2] or y < bbox[e, 1] or y > bbox[e, 3]:
+        if x < bbox[k, 0] or x > bbox[k, 2] or y < bbox[k, 1] or y > bbox[k, 3]:
             continue
-        if point_in_ring(x, y, ring, ring_start[e], ring_start[e + 1]):
+        if point_in_ring(x, y, ring, ring_start[k], ring_start[k + 1]):
             return e
     return -1

@@ -77,8 +77,9 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
         walls: seg (S, 4), seg_prev, seg_next, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny,
             a_wall (N), b_wall (m), wall_cutoff (m).
         nav: direction (E, ny, nx, 2) float32, travel (E, ny, nx) float32, x0, y0, inv_h.
-        exits: bbox (E, 4), ring_start (E + 1,), ring (V, 2), is_open (E,) bool,
-            exit_near (wnx·wny,) bool, allowed (P, E) bool.
+        exits: bbox (R, 4), ring_start (R + 1,), ring (V, 2), ring_exit (R,) int64 (rings of
+            the exit areas' parts), is_open (E,) bool, exit_near (wnx·wny,) bool,
+            allowed (P, E) bool.
         threat: tf, ti, ts, path (see :mod:`.threats`), fp (see :mod:`.fear`).
         control: dt (s), route_every, perceive_every (steps), seed, fear_on (bool).
 
@@ -95,7 +96,7 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
     (seg, seg_prev, seg_next, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny, a_wall, b_wall,
      wall_cutoff) = walls  # fmt: skip
     nav_dir, travel, nav_x0, nav_y0, nav_inv_h = nav
-    ex_bbox, ex_ring_start, ex_ring, ex_open, exit_near, allowed = exits
+    ex_bbox, ex_ring_start, ex_ring, ex_ring_exit, ex_open, exit_near, allowed = exits
     tf, ti, ts, path, fp = threat
     dt, route_every, perceive_every, seed, fear_on = control
     n_threat = tf.shape[0]
@@ -312,7 +313,7 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
             vel[i, 1] = vy
             if not exit_near[wc]:
                 continue
-            e = exit_containing(x1, y1, ex_bbox, ex_ring_start, ex_ring, ex_open)
+            e = exit_containing(x1, y1, ex_bbox, ex_ring_start, ex_ring, ex_ring_exit, ex_open)
             if e >= 0:
                 active[i] = False
                 evac_time[i] = t + dt
