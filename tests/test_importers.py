@@ -161,6 +161,14 @@ def test_ignored_and_hidden_layers_and_annotation(tmp_path):
     assert "jps-waypoints-1" in notes
 
 
+def test_older_jupedsim_walkable_layer_name(tmp_path):
+    doc = ezdxf.new()
+    _square(doc.modelspace(), 0, 0, 10, 10, "walkablearea")
+    _square(doc.modelspace(), 10, 4, 11, 6, "jps-exits-0")
+    doc.saveas(tmp_path / "old.dxf")
+    assert import_plan(tmp_path / "old.dxf").scenario.exit_ids == ["0"]
+
+
 def test_custom_layer_names(tmp_path):
     doc = ezdxf.new()
     msp = doc.modelspace()
@@ -303,6 +311,17 @@ def test_error_exit_off_the_floor(tmp_path):
 
     with pytest.raises(GeometryError, match="exit 'far' does not touch the walkable area"):
         import_plan(_plan(tmp_path, extra=extra))
+
+
+def test_error_unitless_drawing_in_millimetres(tmp_path):
+    doc = ezdxf.new()
+    doc.header["$INSUNITS"] = 0
+    _square(doc.modelspace(), 0, 0, 20000, 10000, "jps-walkablearea")
+    _square(doc.modelspace(), 20000, 4000, 21000, 6000, "jps-exits-1")
+    doc.saveas(tmp_path / "mm.dxf")
+    with pytest.raises(ScenarioError, match="probably drawn in millimetres"):
+        read_dxf(tmp_path / "mm.dxf")
+    assert read_dxf(tmp_path / "mm.dxf", units="mm").of(Role.EXIT)[0].geometry.area == 2.0
 
 
 def test_error_unknown_unit(tmp_path):

@@ -6,7 +6,8 @@ Default layer names follow JuPedSim's DXF convention (``jps-walkablearea``, ``jp
 ================================  ===========  ==================================================
 layer                             role         entities
 ================================  ===========  ==================================================
-``jps-walkablearea[-*]``          walkable     closed polylines, circles, hatches (unioned)
+``jps-walkablearea[-*]``,         walkable     closed polylines, circles, hatches (unioned)
+``walkablearea[-*]``
 ``jps-obstacles[-*]``             obstacle     closed polylines, circles, hatches (one each)
 ``jps-exits-<id>``                exit         closed shapes, merged into one polygon per id
 ``jps-barriers-<id>``             barrier      closed shapes; or one line/open polyline (a fence)
@@ -60,6 +61,8 @@ _ANNOTATION: Final = frozenset({"TEXT", "MTEXT", "DIMENSION", "LEADER", "MLEADER
 #: Entity types read as shapes.
 _SHAPES: Final = frozenset({"LWPOLYLINE", "POLYLINE", "LINE", "CIRCLE", "ARC", "ELLIPSE",
                             "SPLINE", "HATCH", "SOLID", "TRACE", "3DFACE"})  # fmt: skip
+#: A unitless drawing whose floor is larger than this (m) is taken for a millimetre drawing.
+_UNITLESS_MAX_M: Final = 5000.0
 #: Ends of an open outline closer than this (m) count as closed.
 _CLOSE_TOL_M: Final = 0.001
 
@@ -94,7 +97,11 @@ class DxfLayers:
                 return layer[len(p) + 1 :]
             return None
 
-        for prefix, role in ((self.walkable, Role.WALKABLE), (self.obstacles, Role.OBSTACLE)):
+        for prefix, role in (
+            (self.walkable, Role.WALKABLE),
+            ("walkablearea", Role.WALKABLE),  # older JuPedSim drawings
+            (self.obstacles, Role.OBSTACLE),
+        ):
             if rest(prefix) is not None:
                 return role, "", True
         for prefix, role in (
@@ -354,6 +361,16 @@ def read_dxf(
                 numbered[(role, layer)] = k
                 eid = f"{prefix}-{k}"
         elements.append(PlanElement(role=role, geometry=geom, id=eid, source=where))
+    floor = [e.geometry for e in elements if e.role is Role.WALKABLE]
+    if floor and units is None and unit_name.startswith("m (unitless"):
+        xmin, ymin, xmax, ymax = shapely.union_all(floor).bounds
+        if max(xmax - xmin, ymax - ymin) > _UNITLESS_MAX_M:
+            raise ScenarioError(
+                f"the drawing has no unit and its floor is {xmax - xmin:.0f} × {ymax - ymin:.0f}"
+                " units: read as metres that is not a venue. It is probably drawn in"
+                " millimetres; give the unit (units='mm', or --units mm)",
+                file=file,
+            )
     if unknown:
         listed = ", ".join(f"'{k}' ({v} entities)" for k, v in sorted(unknown.items()))
         raise ScenarioError(
