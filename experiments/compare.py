@@ -498,21 +498,27 @@ _HEADLINE_ORDER: Final = (
 )
 
 
+def _any_injured(comp: Comparison) -> bool:
+    return any((r.get("injured") or 0) > 0 for side in (comp.a, comp.b) for r in side.rows)
+
+
 def verdict(comp: Comparison) -> list[str]:
     """The comparison in plain sentences (significant differences only, then the rest)."""
     out = []
     first = _clearance_sentence(comp)
     if first:
         out.append(first)
-    for key in ("t100_s", "t95_s"):
-        m = comp.metric(key)
-        if m is not None and (m.diff.a.missing or m.diff.b.missing):
-            out.append(
-                f"Not every run cleared before its time limit ({key[:-2].upper()} undefined in"
-                f" {m.diff.a.missing} of {comp.a.label}'s and {m.diff.b.missing} of"
-                f" {comp.b.label}'s runs)."
-            )
-            break
+    missing = {
+        side.label: sum(r.get("t100_s") is None for r in side.rows) for side in (comp.a, comp.b)
+    }
+    if any(missing.values()):
+        a_m, b_m = missing[comp.a.label], missing[comp.b.label]
+        out.append(
+            f"Not everyone got out before the time limit in {a_m} of {comp.a.label}'s and {b_m}"
+            f" of {comp.b.label}'s runs (T100 undefined there"
+            + ("; injured people stay where they fell" if _any_injured(comp) else "")
+            + ")."
+        )
     quiet = []
     for key in _HEADLINE_ORDER:
         m = comp.metric(key)
@@ -582,6 +588,7 @@ def run_comparison(
                     params={"layout": Path(source).stem if Path(ref).suffix else ref},
                     scenario_json=scenario.model_dump_json(),
                     source=source,
+                    layout=f"{label}: {Path(source).stem}",
                 )
             )
         plan = Plan(

@@ -216,6 +216,8 @@ def run_report(
         _run_sections(body, m, run, pngs, voronoi=voronoi)
         info = run.run_info
         subtitle = f"run {run_dir.name} · seed {info.get('seed')} · {run.n_agents} people"
+        if run.layout != run.name:
+            subtitle = f"layout {run.layout} · {subtitle}"
         title = f"{run.name}: evacuation report"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(_page(title, subtitle, body), encoding="utf-8")
@@ -252,6 +254,11 @@ def _run_sections(body: list[str], m: RunMetrics, run: RunData, pngs, *, voronoi
     t = np.linspace(0.0, max(ev.end_s, 1e-9), 400)
     ax.plot(t, ev.at(t), color="#2b6cb0", label="out")
     ax.plot(t, ev.n_agents - ev.at(t), color="0.4", ls="--", label="inside")
+    if m.casualties.total:
+        t_inj = run.finite("t_injured_s")
+        if t_inj is not None:
+            t_inj = np.sort(t_inj[np.isfinite(t_inj)])
+            ax.plot(t, np.searchsorted(t_inj, t, side="right"), color="#d62728", label="injured")
     for p, style in ((50, ":"), (95, "-."), (100, "--")):
         tp = ev.clearance(p)
         if tp is not None:
@@ -590,7 +597,8 @@ def _comparison_figures(body, comp: Comparison, run_a, run_b, pngs) -> None:
                 ).T  # fmt: skip
                 ax.bar(x + (k - 0.5) * 0.38, [e.mean for e in ests], 0.38, yerr=err, capsize=3,
                        color=SIDE_COLOURS[side.label], label=side.label)  # fmt: skip
-            ax.set_xticks(x, [m.info.label.removeprefix("people ") for m in keys])
+            names = ["all causes" if m.key == "injured" else m.key.split(".", 1)[1] for m in keys]
+            ax.set_xticks(x, names)
             ax.set_ylabel("people (mean, 95% CI)")
             ax.legend(fontsize=8)
             _figure(body, fig, "Injuries by cause.", pngs, "injuries")

@@ -46,6 +46,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import difflib
+import hashlib
 import json
 import math
 import os
@@ -352,6 +353,8 @@ class Point:
         index: position in the plan. label: short name (``p0003``, or ``A``/``B``).
         params: the varied values. scenario_json: the scenario to run (JSON text; the worker
             runs the semantic checks). source: shown as the file in error messages.
+        layout: the name reports and the replay show for its runs (a variant's name, or the
+            values).
     """
 
     index: int
@@ -359,6 +362,7 @@ class Point:
     params: dict[str, Any]
     scenario_json: str
     source: str
+    layout: str = ""
 
 
 @dataclass(frozen=True)
@@ -538,6 +542,7 @@ def plan_from_spec(spec: SweepSpec, *, source: str | Path) -> Plan:
         changes.update({k: v for k, v in varied.items() if k not in tvalues})
         if changes:
             scenario = apply_overrides(data, changes, source=where)
+        layout = str(variant) if variant is not None else desc.replace(" = ", "=")
         points.append(
             Point(
                 index=i,
@@ -545,6 +550,7 @@ def plan_from_spec(spec: SweepSpec, *, source: str | Path) -> Plan:
                 params=dict(values),
                 scenario_json=scenario.model_dump_json(),
                 source=where,
+                layout=layout or scenario.name,
             )
         )
     return Plan(
@@ -574,6 +580,7 @@ class RunTask:
     seed: int
     row: dict[str, Any]
     single_thread: bool
+    layout: str = ""
 
 
 _OWN_FILES: Final = (ROW_FILE, "metrics.json", "maps.npz")
@@ -626,7 +633,13 @@ def execute_run(task: RunTask) -> dict[str, Any]:
             (run_dir / name).unlink(missing_ok=True)
         scenario = scenarios.loads(task.scenario_json, fmt="json", source=task.source)
         with _numba_threads(1 if task.single_thread else None):
-            run_scenario(scenario, out_dir=run_dir, seed=task.seed, overwrite=True)
+            run_scenario(
+                scenario,
+                out_dir=run_dir,
+                seed=task.seed,
+                overwrite=True,
+                layout_name=task.layout or None,
+            )
         metrics = analyse(run_dir)
         metrics.save()
         row.update(status=STATUS_OK, error="")
@@ -695,7 +708,14 @@ def _plan_doc(plan: Plan, runs: list[PlannedRun]) -> dict[str, Any]:
         "replicates": plan.replicates,
         "common_seeds": plan.common_seeds,
         "parameters": list(plan.parameters),
-        "points": [{"label": p.label, "params": p.params} for p in plan.points],
+        "points": [
+            {
+                "label": p.label,
+                "params": p.params,
+                "scenario_sha256": hashlib.sha256(p.scenario_json.encode()).hexdigest(),
+            }
+            for p in plan.points
+        ],
         "runs": {
             r.run_id: {"point": r.point.label, "replicate": r.replicate, "seed": r.seed}
             for r in runs
@@ -716,15 +736,23 @@ def _check_plan(out_dir: Path, doc: dict[str, Any]) -> dict[str, Any]:
             f"cannot read the sweep plan ({exc}); delete {path} or choose another --out",
             file=str(path),
         ) from None
-    old_points = {p["label"]: p["params"] for p in old.get("points", [])}
-    new_points = {p["label"]: p["params"] for p in doc["points"]}
-    for label, params in new_points.items():
-        if label in old_points and json.dumps(old_points[label], sort_keys=True) != json.dumps(
-            params, sort_keys=True
-        ):
+    old_points = {p["label"]: p for p in old.get("points", [])}
+    for point in doc["points"]:
+        label, params = point["label"], point["params"]
+        was = old_points.get(label)
+        if was is None:
+            continue
+        if json.dumps(was["params"], sort_keys=True) != json.dumps(params, sort_keys=True):
             raise ScenarioError(
-                f"{out_dir} holds another sweep: point {label} was {old_points[label]}, now"
+                f"{out_dir} holds another sweep: point {label} was {was['params']}, now"
                 f" {params}; choose another --out, or delete the directory to start over",
+                file=str(path),
+            )
+        if was.get("scenario_sha256", point["scenario_sha256"]) != point["scenario_sha256"]:
+            raise ScenarioError(
+                f"the scenario of point {label} ({params or 'no parameters'}) has changed since"
+                f" its runs in {out_dir} were made; choose another --out, or delete the"
+                " directory to run them again",
                 file=str(path),
             )
     for run_id, r in doc["runs"].items():
@@ -736,9 +764,10 @@ def _check_plan(out_dir: Path, doc: dict[str, Any]) -> dict[str, Any]:
                 file=str(path),
             )
     merged = dict(doc)
+    new_labels = {p["label"] for p in doc["points"]}
     merged["points"] = [
         *doc["points"],
-        *({"label": k, "params": v} for k, v in old_points.items() if k not in new_points),
+        *(p for k, p in old_points.items() if k not in new_labels),
     ]
     merged["runs"] = {**old.get("runs", {}), **doc["runs"]}
     return merged
@@ -903,6 +932,7 @@ def _task(plan: Plan, run: PlannedRun, out: Path, *, single_thread: bool) -> Run
         seed=run.seed,
         row=row,
         single_thread=single_thread,
+        layout=run.point.layout,
     )
 
 

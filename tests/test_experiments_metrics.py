@@ -215,9 +215,28 @@ def test_threat_outcomes_only_for_runs_with_threats(threat_run) -> None:
 
 def test_voronoi_density_by_pedpy(plain_run) -> None:
     pytest.importorskip("pedpy")
+    import pedpy
+
     from experiments.metrics import voronoi_density_maps
 
     vm = voronoi_density_maps(plain_run, grid_m=0.5, sample_s=2.0)
     assert vm.frames >= 3 and vm.peak.shape == (vm.grid.nx, vm.grid.ny)
     assert (vm.peak >= vm.mean).all() and vm.mean.min() >= 0.0
     assert 0.5 < vm.peak.max() < 8.0
+    # oracle: PedPy's own profile, every cell against every polygon
+    path = plain_run / "trajectory.sqlite"
+    traj = pedpy.load_trajectory_from_jupedsim_sqlite(trajectory_file=path)
+    area = pedpy.load_walkable_area_from_jupedsim_sqlite(trajectory_file=path)
+    data = traj.data[traj.data["frame"] % 10 == 0].copy()
+    cells = pedpy.compute_individual_voronoi_polygons(
+        traj_data=pedpy.TrajectoryData(data=data, frame_rate=0.5),
+        walkable_area=area,
+        cut_off=pedpy.Cutoff(radius=1.0, quad_segments=3),
+    )
+    ref = np.stack(
+        pedpy.compute_density_profile(
+            data=cells, walkable_area=area, grid_size=0.5,
+            density_method=pedpy.DensityMethod.VORONOI,
+        )
+    )  # fmt: skip
+    assert np.allclose(vm.mean, ref[:, ::-1, :].transpose(0, 2, 1).mean(axis=0), atol=1e-9)

@@ -127,6 +127,12 @@ def test_another_sweep_in_the_same_directory_is_refused(widths, folder: Path) ->
         run_sweep(_plan(folder, WIDTHS.replace("seed = 2024", "seed = 5")), out_dir=folder / "out")
 
 
+def test_a_changed_scenario_is_not_mixed_with_old_runs(widths, folder: Path) -> None:
+    changed = _plan(folder, WIDTHS + "\n[set]\nduration_s = 20.0\n")
+    with pytest.raises(ScenarioError, match=r"the scenario of point p0000 .* has changed"):
+        run_sweep(changed, out_dir=folder / "out")
+
+
 def test_dask_local_cluster_gives_identical_rows(widths, folder: Path) -> None:
     pytest.importorskip("distributed")
     with executor_for(dask="local", workers=2) as (executor, where):
@@ -149,7 +155,7 @@ def test_killed_sweep_resumes_with_only_the_missing_runs(widths, folder: Path) -
         env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     rows = lambda: sorted((out / "runs").glob("*/row.json"))  # noqa: E731
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     try:
         while not rows() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
@@ -182,7 +188,7 @@ def test_failed_runs_are_recorded_and_the_others_finish(folder: Path, monkeypatc
 
     real = experiments.runner.run_scenario
 
-    def flaky(scenario, *, out_dir, seed, **kw):
+    def flaky(scenario, *, out_dir, seed, **kw):  # same signature as run_scenario
         if seed == good["seed"]:
             raise RuntimeError("solver blew up")
         return real(scenario, out_dir=out_dir, seed=seed, **kw)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -48,12 +48,27 @@ class FrameConsumer(Protocol):
     def finish(self) -> None: ...
 
 
+#: Frames read per database query (memory: this many frames at a time).
+BLOCK_FRAMES = 256
+
+
+def _recorded(reader: RunReader, start: int, stop: int | None) -> Iterator[Any]:
+    stop = reader.n_frames if stop is None else min(stop, reader.n_frames)
+    if not hasattr(reader, "frames"):  # a reader without block reads: one frame per query
+        yield from reader.iter_frames(start=start, stop=stop)
+        return
+    for lo in range(max(start, 0), stop, BLOCK_FRAMES):
+        block = reader.frames(start=lo, stop=min(lo + BLOCK_FRAMES, stop))
+        for f in range(lo, min(lo + BLOCK_FRAMES, stop)):
+            yield block.frame(f)
+
+
 def iter_frames(reader: RunReader, *, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
-    """Yield the frames of a run with velocities (memory: two frames)."""
+    """Yield the frames of a run with velocities (read in blocks of 256 frames)."""
     dt = 1.0 / reader.fps
     prev_ids = np.zeros(0, dtype=np.int64)
     prev_pos = np.zeros((0, 2))
-    for fd in reader.iter_frames(start=start, stop=stop):
+    for fd in _recorded(reader, start, stop):
         ids, pos = fd.ids, fd.pos
         vel = np.zeros_like(pos)
         speed_rec = fd.state.get(col.STATE_SPEED)

@@ -68,6 +68,11 @@ class RunData:
         """The scenario's name."""
         return str(self.run_info.get("scenario", self.run_dir.name))
 
+    @property
+    def layout(self) -> str:
+        """The layout or variant name the run was given (default: the scenario's name)."""
+        return str(self.run_info.get("layout") or self.name)
+
     @cached_property
     def agents(self) -> dict[str, Any]:
         """The per-agent table (``agents.csv``)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from simcore import columns as col
 
@@ -77,12 +78,24 @@ def voronoi_density_maps(
         walkable_area=area,
         cut_off=pedpy.Cutoff(radius=CUTOFF_RADIUS_M, quad_segments=3),
     )
-    profiles = pedpy.compute_density_profile(
-        data=cells,
-        walkable_area=area,
-        grid_size=grid_m,
-        density_method=pedpy.DensityMethod.VORONOI,
-    )
+    grid_cells, _, _ = pedpy.get_grid_cells(walkable_area=area, grid_size=grid_m)
+    tree = shapely.STRtree(grid_cells)
+    profiles = []
+    for _, frame in cells.groupby(col.FRAME_COL, sort=True):
+        frame = frame.reset_index(drop=True)
+        polygons = frame["polygon"].to_numpy()
+        i_poly, i_cell = tree.query(polygons, predicate="intersects")
+        overlap = np.zeros((len(grid_cells), len(polygons)))
+        overlap[i_cell, i_poly] = shapely.area(
+            shapely.intersection(polygons[i_poly], grid_cells[i_cell])
+        )
+        profiles += pedpy.compute_density_profile(
+            data=frame,
+            walkable_area=area,
+            grid_size=grid_m,
+            density_method=pedpy.DensityMethod.VORONOI,
+            grid_intersections_area=overlap,
+        )
     stack = np.stack(profiles)  # (frames, rows, cols), row 0 at the top (largest y)
     xy = stack[:, ::-1, :].transpose(0, 2, 1)  # → (frames, nx, ny), iy from the bottom
     xmin, _, _, ymax = area.bounds
