@@ -176,7 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         sections[venue] = venue_section(venue, rows)
     order = sorted(p.name for p in HERE.iterdir() if p.is_dir() and any(p.glob("layout-*.toml")))
     body = "\n".join(sections[v] for v in order if v in sections)
-    engine = f"Engine: commit {_engine_version()} when the runs were made.\n"
+    first = next(iter(by_venue.values()))[0][1]["parameters"]["populations"]
+    prm = next(iter(first.values()))
+    engine = (
+        f"Engine: commit {_engine_version()} when the runs were made; social-force set"
+        f" '{prm['parameter_set']}': A = {prm['A_N']:g} N, B = {prm['B_m']:g} m, wall A ="
+        f" {prm['wall_A_N']:g} N, wall B = {prm['wall_B_m']:g} m.\n"
+    )
     text = _INTRO + "\n" + engine + "\n" + body
     RESULTS.write_text(text + ("\n" + notes if notes else ""), encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}", file=sys.stderr)
