@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import shapely
 import shapely.ops
@@ -29,6 +30,9 @@ __all__ = [
 CUTOFF_FORCE_N = 2.0
 #: Largest move per physics step as a fraction of the smallest radius (no tunnelling, stable contact).
 MAX_MOVE_FRACTION = 0.1
+#: Below this many agents a step is too short to share between threads: the kernel runs on the
+#: calling thread alone (results do not depend on the thread count, a tested property).
+PARALLEL_MIN_AGENTS = 3000
 
 
 def social_range_m(*, A_N: float | np.ndarray, B_m: float | np.ndarray) -> float:
@@ -232,10 +236,16 @@ class Simulation:
             self.seed,
             fear_on,
         )
-        done = advance(
-            state, const, grid, walls, nav, exits, threat, control, self.time_s,
-            self.steps * self.substeps, n_steps * self.substeps,
-        )  # fmt: skip
+        threads = numba.get_num_threads()
+        if self.n_active < PARALLEL_MIN_AGENTS:
+            numba.set_num_threads(1)
+        try:
+            done = advance(
+                state, const, grid, walls, nav, exits, threat, control, self.time_s,
+                self.steps * self.substeps, n_steps * self.substeps,
+            )  # fmt: skip
+        finally:
+            numba.set_num_threads(threads)
         full = -(-done // self.substeps)
         self.steps += full
         self.time_s = self.steps * self.dt_s

@@ -30,6 +30,7 @@ from strategies import (
 )
 
 import simcore
+import simcore.simulation
 from simcore.params import ForceParams
 
 #: Steps of the property runs (at dt = 0.01 s: 4 s of simulated time).
@@ -263,6 +264,8 @@ def test_results_do_not_depend_on_the_thread_count(scene):
     """1 and 2 numba threads give byte-identical states (the rest of the suite runs on one)."""
     room, spec = scene
     saved = numba.get_num_threads()
+    saved_min = simcore.simulation.PARALLEL_MIN_AGENTS
+    simcore.simulation.PARALLEL_MIN_AGENTS = 0  # small crowds would otherwise run on one thread
     try:
         states = []
         for threads in (1, 2):
@@ -275,6 +278,7 @@ def test_results_do_not_depend_on_the_thread_count(scene):
         assert states[0] == states[1]
     finally:
         numba.set_num_threads(saved)
+        simcore.simulation.PARALLEL_MIN_AGENTS = saved_min
 
 
 # --- behaviour ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from shapely.geometry import LineString, Polygon, box
 
 import scenarios
 import simcore
+import simcore.simulation as simulation_module
 from experiments.runner import run_scenario
 from scenarios.build import build
 from simcore.kernels import threats as tk
@@ -493,13 +494,16 @@ incapacitation_s = 1.0
 
 def outcome(threads: int | None = None, seed: int = 11) -> dict[str, bytes]:
     before = numba.get_num_threads()
+    before_min = simulation_module.PARALLEL_MIN_AGENTS
     if threads is not None:
         numba.set_num_threads(threads)
+        simulation_module.PARALLEL_MIN_AGENTS = 0  # a small crowd would otherwise run on one
     try:
         sim = build(load(MIXED), seed=seed).simulation
         sim.step(60)
     finally:
         numba.set_num_threads(before)
+        simulation_module.PARALLEL_MIN_AGENTS = before_min
     c = sim.crowd
     arrays = {
         "pos": c.pos, "vel": c.vel, "harmed": c.harmed, "cause": c.cause, "t_harmed": c.t_harmed,

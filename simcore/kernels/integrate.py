@@ -17,7 +17,9 @@ Fear F (see :mod:`.fear`) couples to locomotion as in Helbing 2000 with F in pla
 nervousness: desired speed v0 (1 + F (s_F − 1)), herding weight p = p_max F on the mean desired
 direction of the neighbours, and a flee weight w = w_max F towards the direction away from the
 perceived threats, scaled by the stimulus: e^0 = N[(1 − w)((1 − p) e_nav + p ⟨e_j⟩) + w e_flee],
-w = w_max F min(S_i, 1). A perceived threat also repels with A_T F exp((r_i − d)/B_T) (Helbing 2000's exponential form, range B_T of metres).
+w = w_max F min(S_i, 1). When the route leads towards the threat, only the component of e_flee
+across the route is kept, so flight bends the route but never cancels it (agents would otherwise
+stand still where the two directions balance). A perceived threat also repels with A_T F exp((r_i − d)/B_T) (Helbing 2000's exponential form, range B_T of metres).
 
 Crush injury (Helbing 2000): the body-compression forces k g(r_ij − d_ij) on an agent (from agents
 and walls), summed in magnitude and divided by its circumference, are averaged over the time
@@ -219,11 +221,23 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
                 if hn > 1e-9 and p > 0.0:
                     ex = (1.0 - p) * ex + p * hx / hn
                     ey = (1.0 - p) * ey + p * hy / hn
+                    en = math.sqrt(ex * ex + ey * ey)
+                    if en > 1e-9:
+                        ex /= en
+                        ey /= en
                 fl = math.sqrt(flee[i, 0] ** 2 + flee[i, 1] ** 2)
                 w = fp[FP_FLEE] * fi * fl
                 if w > 0.0:
-                    ex = (1.0 - w) * ex + w * flee[i, 0] / fl
-                    ey = (1.0 - w) * ey + w * flee[i, 1] / fl
+                    ux = flee[i, 0] / fl
+                    uy = flee[i, 1] / fl
+                    back = ux * ex + uy * ey
+                    if back < 0.0:
+                        # the way out leads past the threat: keep only the sideways part of the
+                        # flight, so people swerve around it instead of stopping dead
+                        ux -= back * ex
+                        uy -= back * ey
+                    ex = (1.0 - w) * ex + w * ux
+                    ey = (1.0 - w) * ey + w * uy
                 en = math.sqrt(ex * ex + ey * ey)
                 if en > 1e-9:
                     ex /= en
