@@ -102,7 +102,8 @@ class ImportedPlan:
             "",
             "Defaults to review before running (scenarios/library/README.md explains every key):",
             f"  * counts: {self.density_per_m2:g} agents per m² of each spawn area (off"
-            " obstacles) unless the plan gave a count;",
+            " obstacles) unless the plan gave a count or a density (each population's comment"
+            " says which);",
             "  * walking speed 1.34 ± 0.26 m/s (Weidmann 1993), body radius 0.2-0.25 m, reaction"
             " within 0-30 s;",
             f"  * duration_s = {s.duration_s:g} s; barriers drawn as lines are fences of"
