@@ -172,6 +172,30 @@ def _harm(i, k, t, harmed, cause, t_harmed, vel):
 
 
 @njit(cache=True, nogil=True)
+def _nearest_unharmed(
+    x, y, max_d, need_sight, pos, active, harmed, seg, w_start, w_items, wx0, wy0, w_inv_cell,
+    wnx, wny,
+):
+    """Nearest active, unharmed agent closer than ``max_d`` to (x, y) (in sight if asked):
+    (index, distance), index -1 if none. Ties go to the lowest index."""
+    best = -1
+    best_d = max_d
+    for i in range(pos.shape[0]):
+        if not active[i] or harmed[i]:
+            continue
+        d = math.sqrt((pos[i, 0] - x) ** 2 + (pos[i, 1] - y) ** 2)
+        if d >= best_d:
+            continue
+        if need_sight and not line_of_sight(
+            x, y, pos[i, 0], pos[i, 1], seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny
+        ):
+            continue
+        best = i
+        best_d = d
+    return best, best_d
+
+
+@njit(cache=True, nogil=True)
 def update_threats(
     tf,
     ti,
@@ -224,28 +248,10 @@ def update_threats(
         y = ts[k, TS_Y]
         # --- motion
         if ti[k, TI_PURSUE] == 1 and kind != VEHICLE:
-            best = -1
-            best_d = tf[k, TF_R_VIS]
-            for i in range(n):
-                if not active[i] or harmed[i]:
-                    continue
-                d = math.sqrt((pos[i, 0] - x) ** 2 + (pos[i, 1] - y) ** 2)
-                if d < best_d and line_of_sight(
-                    x,
-                    y,
-                    pos[i, 0],
-                    pos[i, 1],
-                    seg,
-                    w_start,
-                    w_items,
-                    wx0,
-                    wy0,
-                    w_inv_cell,
-                    wnx,
-                    wny,
-                ):
-                    best = i
-                    best_d = d
+            best, best_d = _nearest_unharmed(
+                x, y, tf[k, TF_R_VIS], True, pos, active, harmed, seg, w_start, w_items, wx0,
+                wy0, w_inv_cell, wnx, wny,
+            )  # fmt: skip
             if best >= 0 and best_d > 1e-9:
                 hx = (pos[best, 0] - x) / best_d
                 hy = (pos[best, 1] - y) / best_d
@@ -282,30 +288,10 @@ def update_threats(
                 continue
             ts[k, TS_NEXT] = t + 1.0 / tf[k, TF_RATE]
             reach = tf[k, TF_REACH] if kind == KNIFE else tf[k, TF_R_VIS]
-            best = -1
-            best_d = reach
-            for i in range(n):
-                if not active[i] or harmed[i]:
-                    continue
-                d = math.sqrt((pos[i, 0] - x) ** 2 + (pos[i, 1] - y) ** 2)
-                if d < best_d:
-                    if kind == FIREARM and not line_of_sight(
-                        x,
-                        y,
-                        pos[i, 0],
-                        pos[i, 1],
-                        seg,
-                        w_start,
-                        w_items,
-                        wx0,
-                        wy0,
-                        w_inv_cell,
-                        wnx,
-                        wny,
-                    ):
-                        continue
-                    best = i
-                    best_d = d
+            best, best_d = _nearest_unharmed(
+                x, y, reach, kind == FIREARM, pos, active, harmed, seg, w_start, w_items, wx0,
+                wy0, w_inv_cell, wnx, wny,
+            )  # fmt: skip
             if best >= 0:
                 p = tf[k, TF_P0]
                 if kind == FIREARM:
