@@ -247,6 +247,8 @@ def build(scenario: Scenario, *, seed: int | None = None, cache_dir: Path | None
             LayoutChange(time_s=t, world=worlds[lay], kind=kind, target=target, text=text)
             for t, lay, kind, target, text in timeline[1:]
         ],
+        exit_choice=scenario.navigation.exit_choice,
+        choice_interval_s=scenario.navigation.choice_interval_s,
     )
     dist = sim.choose_exits() if crowd.n else np.zeros((0, len(exits)))
     # an agent is stuck if no layout of the run (an exit may open later) gives it a way out

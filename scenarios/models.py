@@ -152,10 +152,21 @@ class Navigation(_Strict):
     Attributes:
         grid_m: floor-field grid spacing (m), 0 < grid_m ≤ 1 (a coarser grid cannot resolve a 1 m
             door). Unset: the engine chooses.
+        exit_choice: "nearest" (default: nearest allowed exit by path distance) or "quickest"
+            (walk plus the wait behind those heading for the same exit, re-estimated every
+            ``choice_interval_s``; see ``simcore.Simulation``).
+        choice_interval_s: period of the "quickest" re-estimation (s, default 2).
     """
 
     grid_m: Annotated[Finite, Field(gt=0.0, le=1.0)] | None = Field(
         default=None, description="Floor-field grid spacing (m); unset lets the engine choose."
+    )
+    exit_choice: Literal["nearest", "quickest"] = Field(
+        default="nearest",
+        description='"nearest" by path, or "quickest": walk plus queue, re-estimated periodically.',
+    )
+    choice_interval_s: Annotated[Finite, Field(gt=0.0, le=600.0)] = Field(
+        default=2.0, description='Period of the "quickest" re-estimation (s).'
     )
 
 

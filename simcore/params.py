@@ -77,15 +77,15 @@ PANIC = ForceParams(
 )
 
 NORMAL = ForceParams(
-    A_N=2000.0,
-    B_m=0.08,
+    A_N=700.0,
+    B_m=0.2,
     k_kg_s2=1.2e5,
     kappa_kg_ms=2.4e5,
     tau_s=0.5,
     mass_kg=80.0,
     anisotropy=0.6,
     wall_A_N=2000.0,
-    wall_B_m=0.08,
+    wall_B_m=0.02,
     max_speed_factor=1.3,
 )
 

@@ -30,6 +30,11 @@ __all__ = [
 CUTOFF_FORCE_N = 2.0
 #: Largest move per physics step as a fraction of the smallest radius (no tunnelling, stable contact).
 MAX_MOVE_FRACTION = 0.1
+#: Door capacity used by the "quickest" exit choice to turn a queue into a wait (persons per
+#: metre of width per second): the SFPE / IMO MSC.1/Circ.1533 design value 1.33 p/(m·s).
+EXIT_CAPACITY_PMS = 1.33
+#: An agent switches to a quicker exit only if it saves this fraction of its estimated time.
+SWITCH_GAIN = 0.2
 #: Below this many agents a step is too short to share between threads: the kernel runs on the
 #: calling thread alone (results do not depend on the thread count, a tested property).
 PARALLEL_MIN_AGENTS = 3000
@@ -98,6 +103,14 @@ class Simulation:
         allowed: (P, E) bool, the exits each population may use (default: all).
         seed: key of the kernels' counter-based random draws (attack hits, blast injuries).
         schedule: layout changes, applied at their times.
+        exit_choice: "nearest" — each agent keeps the exit nearest by path (re-chosen when the
+            layout changes or it perceives a threat) — or "quickest": every
+            ``choice_interval_s`` walking agents re-estimate, for each allowed open exit, the walk
+            (path distance / desired speed) plus the wait behind those heading there and nearer to
+            it (their number / (1.33 p/(m·s) × door width), the SFPE/IMO door capacity), and
+            switch when another exit saves 20 % (the queue-aware choice of Kretz 2009 and
+            JuPedSim's quickest router, in a simple documented form).
+        choice_interval_s: period of the "quickest" re-evaluation (s).
     """
 
     def __init__(
@@ -115,7 +128,13 @@ class Simulation:
         allowed: np.ndarray | None = None,
         seed: int = 0,
         schedule: list[LayoutChange] | None = None,
+        exit_choice: str = "nearest",
+        choice_interval_s: float = 2.0,
     ) -> None:
+        if exit_choice not in ("nearest", "quickest"):
+            raise SimulationError(
+                f"exit_choice must be 'nearest' or 'quickest', got {exit_choice!r}"
+            )
         if not (0.0 < dt_s <= 0.1):
             raise SimulationError(f"dt_s must be in (0, 0.1] s, got {dt_s}")
         n_exit = len(world.exit_ids)
@@ -139,6 +158,9 @@ class Simulation:
         self.time_s = 0.0
         self.steps = 0
         self.schedule = sorted(schedule or [], key=lambda c: c.time_s)
+        self.exit_choice = exit_choice
+        self.choice_interval_s = float(choice_interval_s)
+        self._next_choice_s = self.choice_interval_s
         self.applied: list[AppliedEvent] = []
         n = crowd.n
         r_max = float(crowd.radius.max()) if n else 0.25
@@ -261,12 +283,19 @@ class Simulation:
             self._advance_warmup()
             return 0
         done = 0
+        quickest = self.exit_choice == "quickest"
         while done < n_steps:
             while self.schedule and self.schedule[0].time_s <= self.time_s + 1e-9:
                 self.apply(self.schedule.pop(0))
+            if quickest and self._next_choice_s <= self.time_s + 1e-9:
+                self.choose_quickest_exits()
+                self._next_choice_s += self.choice_interval_s
             todo = n_steps - done
-            if self.schedule:
-                until = math.ceil(self.schedule[0].time_s / self.dt_s - 1e-9) - self.steps
+            stops = [self.schedule[0].time_s] if self.schedule else []
+            if quickest:
+                stops.append(self._next_choice_s)
+            for t_stop in stops:
+                until = math.ceil(t_stop / self.dt_s - 1e-9) - self.steps
                 todo = min(todo, max(until, 1))
             k = self._advance(todo)
             done += k
@@ -334,6 +363,37 @@ class Simulation:
         has = np.isfinite(dist).any(axis=1)
         c.target[has] = np.argmin(dist[has], axis=1)
         return dist
+
+    def choose_quickest_exits(self) -> int:
+        """Re-estimate every walking agent's exit by walk plus queue (see ``exit_choice``).
+
+        Returns:
+            The number of agents that switched.
+        """
+        c = self.crowd
+        walking = c.active & ~c.harmed & (c.t_start <= self.time_s)
+        idx = np.flatnonzero(walking)
+        if idx.size == 0:
+            return 0
+        dist = self.world.nav.travel_at(c.pos[idx])
+        ok = self.allowed[c.population[idx]] & self.exit_open[None, :] & np.isfinite(dist)
+        target = c.target[idx]
+        n_exit = dist.shape[1]
+        est = np.full(dist.shape, np.inf)
+        for e in range(n_exit):
+            if not ok[:, e].any():
+                continue
+            queue = np.sort(dist[target == e, e])
+            ahead = np.searchsorted(queue, dist[:, e], side="left")
+            wait = ahead / (EXIT_CAPACITY_PMS * self.world.exit_width[e])
+            est[:, e] = np.where(ok[:, e], dist[:, e] / c.v0[idx] + wait, np.inf)
+        best = np.argmin(est, axis=1)
+        current = est[np.arange(idx.size), target]
+        better = np.isfinite(est[np.arange(idx.size), best]) & (
+            est[np.arange(idx.size), best] < (1.0 - SWITCH_GAIN) * current
+        )
+        c.target[idx[better]] = best[better]
+        return int(better.sum())
 
     def orientation(self) -> np.ndarray:
         """(N, 2) unit heading: normalised velocity, else desired direction, else +x."""

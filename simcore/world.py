@@ -72,6 +72,8 @@ class World:
             every exit area (bounding box, offsets, vertices, owning exit) for the point test.
         exit_near: (wnx·wny,) bool, wall cells within one cell of an exit area.
         exit_open: (E,) bool, which exits are open in this layout.
+        exit_width: (E,) width of each exit (m): the longer side of its minimum rotated
+            rectangle, i.e. the door width for a strip drawn across a door.
         nav: navigation fields.
     """
 
@@ -93,6 +95,7 @@ class World:
     exit_ring_exit: np.ndarray
     exit_near: np.ndarray
     exit_open: np.ndarray
+    exit_width: np.ndarray
     nav: NavigationFields
 
     @property
@@ -202,5 +205,6 @@ class World:
             exit_ring_exit=ring_exit,
             exit_near=exit_near,
             exit_open=is_open,
+            exit_width=np.array([_exit_width(a) for a in areas]),
             nav=nav,
         )

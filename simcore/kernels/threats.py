@@ -173,8 +173,21 @@ def _harm(i, k, t, harmed, cause, t_harmed, vel):
 
 @njit(cache=True, nogil=True)
 def _nearest_unharmed(
-    x, y, max_d, need_sight, pos, active, harmed, seg, w_start, w_items, wx0, wy0, w_inv_cell,
-    wnx, wny,
+    x,
+    y,
+    max_d,
+    need_sight,
+    pos,
+    active,
+    harmed,
+    seg,
+    w_start,
+    w_items,
+    wx0,
+    wy0,
+    w_inv_cell,
+    wnx,
+    wny,
 ):
     """Nearest active, unharmed agent closer than ``max_d`` to (x, y) (in sight if asked):
     (index, distance), index -1 if none. Ties go to the lowest index."""
