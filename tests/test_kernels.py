@@ -207,9 +207,10 @@ def test_friction_impulse_is_limited():
     assert kernel_pair_force(p_small)[1] == pytest.approx(2.4e5 * 0.001 * 2.0, rel=1e-9)
 
 
-def kernel_wall_force(world: simcore.World, p, v, *, r, social, dt=0.01, params=simcore.NORMAL):
+def kernel_wall_force(world: simcore.World, p, v, *, r, social, dt=0.01, params=simcore.PANIC):
     """``wall_force`` as ``advance`` calls it (the segments of the agent's wall cell):
-    (fx, fy, compression)."""
+    (fx, fy, compression). Default constants: Helbing 2000's (fixed by the paper, so the expected
+    values below do not move when the calibrated normal set does)."""
     inv = 1.0 / world.wall_cell_m
     wc = cell_of(p[0], p[1], *world.wall_origin, inv, *world.wall_shape)
     return np.array(
@@ -222,7 +223,7 @@ def kernel_wall_force(world: simcore.World, p, v, *, r, social, dt=0.01, params=
     )  # fmt: skip
 
 
-def naive_wall_force(world, p, v, *, r, social, dt=0.01, params=simcore.NORMAL):
+def naive_wall_force(world, p, v, *, r, social, dt=0.01, params=simcore.PANIC):
     return naive.wall_force(
         p=p,
         v=v,
