@@ -281,14 +281,16 @@ def test_playback_waits_for_frames_not_yet_read(display, run_dirs):
     app = ReplayApp(run_dirs[:1], size=SIZE, play=True)
     try:
         run = app.state.runs[0]
-        run._prefetch.stop()  # no read-ahead: frames 1… stay on disk
+        run._prefetch.stop()  # no read-ahead: frames 2… stay on disk
         run._prefetch = None
-        run.frame(0)
+        run.frame(0)  # a frame is read with the next one, which drawing between them needs
+        assert run.ready(0.05) and not run.ready(0.15)
+        app.state.playhead.seek(0.1)
         app.step(0.05)
-        assert app.state.playhead.t_s == 0.0 and "reading" in app.state.status
-        run.frame(1)
+        assert app.state.playhead.t_s == pytest.approx(0.1) and "reading" in app.state.status
+        run.frame(2)
         app.step(0.05)
-        assert app.state.playhead.t_s == pytest.approx(0.05)
+        assert app.state.playhead.t_s == pytest.approx(0.15)
     finally:
         app.close()
 

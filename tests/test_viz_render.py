@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_viz_support import CLOSE_FRAME, FPS, RADII, agent0, write_run
+from test_viz_support import CLOSE_FRAME, EAST_CLOSED, FPS, OPEN, RADII, agent0, write_run
 
+from simcore.recording import geometry_hash
 from viz import ColourMode, HeatmapMode, Options, Renderer, ReplayRun, ReplayState, Selection
 from viz._pygame import pygame
 from viz.colour import EVENT_COLOURS, OUTCOMES, PALETTE, categorical
+from viz.text import make_fonts
 
 SIZE = (640, 400)
 
@@ -89,6 +91,23 @@ def test_exit_is_drawn_open_then_closed(headless, run):
     assert run.figures(CLOSE_FRAME / FPS).exit_open == {"east": False, "west": True}
     west = view.point_to_screen(-0.5, 2.15)
     assert rgb(draw(state), west) == PALETTE.exit_open
+
+
+def test_exit_states_drawn_are_the_recorded_ones(headless, tmp_path):
+    """A recorded layout (west closed from the start) is drawn as recorded."""
+    layouts = {
+        str(geometry_hash(OPEN.wkt)): {"open_exits": ["east"], "barriers": []},
+        str(geometry_hash(EAST_CLOSED.wkt)): {"open_exits": [], "barriers": []},
+    }
+    with ReplayRun(write_run(tmp_path / "run", run_info={"layouts": layouts})) as run:
+        state = bare([run])
+        view = state.views[0]
+        east, west = view.point_to_screen(10.5, 2.15), view.point_to_screen(-0.5, 2.15)
+        surface = draw(state)
+        assert (rgb(surface, east), rgb(surface, west)) == (PALETTE.exit_open, PALETTE.exit_closed)
+        state.playhead.seek(CLOSE_FRAME / FPS)
+        surface = draw(state)
+        assert rgb(surface, east) == rgb(surface, west) == PALETTE.exit_closed
 
 
 def test_venue_layers(headless, run):
@@ -193,3 +212,45 @@ def test_event_marker_on_the_timeline(headless, run):
     ex = left + (right - left) * 0.45 / state.playhead.duration_s
     assert rgb(surface, (ex, y + 5)) == EVENT_COLOURS["close_exit"]
     assert rgb(surface, (ex + 40, y + 5)) == PALETTE.hud_bg
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_rows_under_the_panels_fit_their_text(headless, run, scale):
+    """The timeline, scales and status rows are as tall as their text needs at any font scale;
+    at scale 1 they keep their sizes (34, 22, 26 px; 140 px kept above a venue)."""
+    state = ReplayState([run], (1280, 720), options=Options(font_scale=scale))
+    rows = state.text_rows
+    fonts = make_fonts(scale)
+    small, body = fonts.small.get_linesize(), fonts.font.get_linesize()
+    if scale == 1.0:
+        assert (rows.timeline_h, rows.legend_h, rows.status_h, rows.hud_inset) == (34, 22, 26, 140)
+    assert rows.legend_h >= small + 8 and rows.status_h >= body + 8
+    assert rows.timeline_h >= small + 7 + 12  # tick labels under the track, markers above it
+    _, y, _, h = state.timeline_rect
+    assert (state.legend_rect[1], state.status_rect[1]) == (y + h, y + h + rows.legend_h)
+    assert state.status_rect[1] + rows.status_h == 720
+    assert state.panel_area[3] == y  # the panels end where the rows begin
+    # the text drawn is that size: the status line's text is as tall as the body font
+    surface = draw(state)
+    sx, sy, sw, sh = state.status_rect
+    text = pygame.surfarray.pixels3d(surface)[sx : sx + sw, sy : sy + sh]
+    lit = np.flatnonzero((text.max(axis=2) > 150).any(axis=0))
+    assert fonts.font.get_height() * 0.6 <= lit[-1] - lit[0] + 1 <= sh
+
+
+def test_font_scale_can_change_on_a_state(run):
+    state = ReplayState([run], (1280, 720))
+    before = state.panel_area[3]
+    state.set_font_scale(1.5)
+    assert state.options.font_scale == 1.5
+    assert state.panel_area[3] < before
+    assert state.views[0].height == state.panel_area[3]
+    with pytest.raises(ValueError, match="font_scale"):
+        state.set_font_scale(0.0)
+    with pytest.raises(ValueError, match="font_scale"):
+        Options(font_scale=float("nan"))
+
+
+def test_renderer_font_scale_is_deprecated(headless):
+    with pytest.warns(DeprecationWarning, match="Options\\(font_scale"):
+        Renderer(font_scale=1.5)

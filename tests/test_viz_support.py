@@ -58,8 +58,10 @@ def write_run(
     seed: int = 1,
     shift_y: float = 0.0,
     threats: list | None = None,
+    run_info: dict | None = None,
 ) -> Path:
-    """Write the documented run to ``run_dir`` (``shift_y`` moves agent 0, for a second run)."""
+    """Write the documented run to ``run_dir`` (``shift_y`` moves agent 0, for a second run;
+    ``run_info`` adds to or replaces entries of the recorded run_info)."""
     info = {
         "scenario": "Test room",
         "seed": seed,
@@ -68,6 +70,7 @@ def write_run(
         "populations": ["staff", "visitors"],
         "barriers": {},
         "threats": threats or [],
+        **(run_info or {}),
     }
     writer = RunWriter(
         run_dir,

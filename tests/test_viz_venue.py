@@ -12,11 +12,12 @@ from scipy.spatial import cKDTree
 from test_viz_support import EAST, EAST_CLOSED, OPEN, WEST, write_run
 
 import simcore.columns as col
+from simcore.recording import geometry_hash
 from viz import Options, Renderer, ReplayRun, ReplayState
 from viz._pygame import pygame
 from viz.colour import PALETTE
 from viz.density import DensityGrid, local_density
-from viz.venue import Layout, parse_threats
+from viz.venue import Layout, RecordedLayout, parse_layouts, parse_threats
 
 # -- layouts ----------------------------------------------------------------------------------
 
@@ -33,6 +34,78 @@ def test_exit_and_barrier_states_are_read_off_the_walkable_area():
     assert closed.exit_open == {"east": False, "west": True}
     assert closed.barrier_in_place == {"rail": True}
     assert len(closed.holes) == 2  # the pillar and the rail
+
+
+def _states(run: ReplayRun) -> list[tuple[bool, dict, dict]]:
+    """(recorded?, exit states, barrier states) of each layout in force, in order."""
+    out = []
+    for start, _ in run._layout_starts:
+        lay = run.layout(start)
+        out.append((lay.recorded, dict(lay.exit_open), dict(lay.barrier_in_place)))
+    return out
+
+
+RAIL = shapely.box(2, 2, 2.2, 5)
+BARRIERS = {"rail": {"wkt": RAIL.wkt, "rating": "none", "active": False}}
+
+
+def test_recorded_layouts_give_exit_and_barrier_states(tmp_path):
+    """run_info["layouts"] wins over the walkable area: here it says what the area cannot show
+    (the rail in place although not cut out; an exit without a shape closed), and a layout it
+    leaves out falls back to the inference."""
+    layouts = {str(geometry_hash(OPEN.wkt)): {"open_exits": ["east"], "barriers": ["rail"]}}
+    info = {"exits": ["east", "west", "roof"], "barriers": BARRIERS, "layouts": layouts}
+    with ReplayRun(write_run(tmp_path / "run", run_info=info)) as run:
+        assert _states(run) == [
+            (True, {"east": True, "west": False, "roof": False}, {"rail": True}),
+            (False, {"east": False, "west": True}, {"rail": False}),  # not recorded: inferred
+        ]
+        assert run.figures(0.0).exit_open == {"east": True, "west": False, "roof": False}
+        assert run.figures(1.0).exit_open == {"east": False, "west": True}
+
+
+def test_runs_without_recorded_layouts_infer_the_states(tmp_path):
+    with ReplayRun(write_run(tmp_path / "run", run_info={"barriers": BARRIERS})) as run:
+        assert _states(run) == [
+            (False, {"east": True, "west": True}, {"rail": False}),
+            (False, {"east": False, "west": True}, {"rail": False}),
+        ]
+
+
+@pytest.mark.parametrize(
+    "layouts",
+    [
+        "not a mapping",
+        {"not a hash": {"open_exits": [], "barriers": []}},
+        {"HASH": ["east"]},
+        {"HASH": {"barriers": []}},
+        {"HASH": {"open_exits": "east", "barriers": []}},
+    ],
+)
+def test_a_malformed_layout_record_falls_back_to_the_inference(layouts):
+    if isinstance(layouts, dict):
+        layouts = {k.replace("HASH", str(geometry_hash(OPEN.wkt))): v for k, v in layouts.items()}
+    assert parse_layouts({"layouts": layouts}) == {}
+
+
+def test_recorded_layouts_parse():
+    assert parse_layouts({}) == {}
+    assert parse_layouts({"layouts": {"-5": {"open_exits": ["a", "b"], "barriers": []}}}) == {
+        -5: RecordedLayout(open_exits=frozenset({"a", "b"}), barriers=frozenset())
+    }
+
+
+@pytest.mark.parametrize(
+    ("info", "title"),
+    [
+        ({"layout": "Layout B (two exits)", "scenario": "Hall"}, "Layout B (two exits)"),
+        ({"layout": None, "scenario": "Hall"}, "Hall"),
+        ({"scenario": "Hall"}, "Hall"),
+    ],
+)
+def test_panel_title_is_the_layout_name_else_the_scenario(tmp_path, info, title):
+    with ReplayRun(write_run(tmp_path / "run", run_info=info)) as run:
+        assert run.title == title
 
 
 # -- threats ----------------------------------------------------------------------------------

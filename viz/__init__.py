@@ -4,10 +4,11 @@ Reads run directories only (through :mod:`simcore.recording`); never imports the
 the scenario package. The parts:
 
 - :class:`Playhead` — replay time, speed, loop; :func:`frame_position` — interpolation (pure);
-- :class:`ReplayRun` — one run directory: frames on demand, agents at any time, HUD figures;
+- :class:`ReplayRun` — one run directory: frames read in blocks, agents at any time, HUD figures;
 - :class:`View` — the world→screen transform of a panel;
 - :class:`ReplayState` and :class:`Options` — what is shown; :class:`InputController` — events;
 - :class:`Renderer` — draws a state on a surface; :class:`ReplayApp` — the window;
+- :mod:`viz.text` — fonts and the heights of the rows holding text at ``Options.font_scale``;
 - :func:`export`, :func:`snapshot` — MP4, PNG frames, one PNG, headless.
 """
 

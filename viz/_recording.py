@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import simcore.columns as col
 from simcore.errors import CrowdSafeError, OutputFormatError
-from simcore.recording import Event, FrameData, RunReader
+from simcore.recording import Event, FrameBlock, FrameData, RunReader
 
-__all__ = ["CrowdSafeError", "Event", "FrameData", "OutputFormatError", "RunReader", "col"]
+__all__ = [
+    "CrowdSafeError",
+    "Event",
+    "FrameBlock",
+    "FrameData",
+    "OutputFormatError",
+    "RunReader",
+    "col",
+]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Final
@@ -37,6 +38,7 @@ from .colour import (
 from .density import THRESHOLD_PER_M2
 from .run import ReplayRun, Snapshot
 from .state import ReplayState, Selection
+from .text import Fonts, check_font_scale, make_fonts
 from .venue import Layout, polygon_rings
 from .view import View
 
@@ -70,29 +72,55 @@ def _disc_offsets(r: float) -> tuple[np.ndarray, np.ndarray]:
 class Renderer:
     """Draws replay states; keeps fonts and the venue layers of recent zooms.
 
+    Text is drawn at the state's ``Options.font_scale``, the size the rows holding it are laid out
+    for.
+
     Args:
-        font_scale: multiplies every font size (e.g. 1.5 for a projector).
+        font_scale: deprecated: set ``Options(font_scale=…)`` instead, which also makes the
+            timeline, legend and status rows tall enough for the text. Given here, it multiplies
+            the state's scale for the fonts only, as before.
     """
 
-    def __init__(self, *, font_scale: float = 1.0):
-        pygame.font.init()
-        size = lambda s: max(8, round(s * font_scale))  # noqa: E731
-        self.font = pygame.font.Font(None, size(19))
-        self.small = pygame.font.Font(None, size(16))
-        self.title = pygame.font.Font(None, size(23))
-        self.title.set_bold(True)
-        self.big = pygame.font.Font(None, size(30))
+    def __init__(self, *, font_scale: float | None = None):
+        if font_scale is not None:
+            warnings.warn(
+                "Renderer(font_scale=…) is deprecated: set Options(font_scale=…) instead, so the "
+                "rows holding the text grow with it",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        self._extra_scale = check_font_scale(1.0 if font_scale is None else font_scale)
+        self._fonts: dict[float, Fonts] = {}
+        self._font_scale = math.nan
         self._venues: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self._labels: dict[tuple[str, bool], pygame.Surface] = {}
+        self._use_fonts(1.0)
         self._discs: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._luts = {
             name: lut(name) for name in ("speed", "density", "fear", "heat", "time", "diff")
         }
 
+    def _use_fonts(self, scale: float) -> None:
+        scale *= self._extra_scale
+        if scale == self._font_scale:
+            return
+        fonts = self._fonts.get(scale)
+        if fonts is None:
+            fonts = self._fonts[scale] = make_fonts(scale)
+        self.font, self.small, self.title, self.big = (
+            fonts.font,
+            fonts.small,
+            fonts.title,
+            fonts.big,
+        )
+        self._labels.clear()
+        self._font_scale = scale
+
     # -- entry point ----------------------------------------------------------------------------
 
     def draw(self, surface: pygame.Surface, state: ReplayState) -> None:
         """Draw the whole picture of ``state`` on ``surface`` (sized ``state.size``)."""
+        self._use_fonts(state.options.font_scale)
         surface.fill(PALETTE.outside)
         for k, view in enumerate(state.views):
             if state.options.difference:
@@ -755,7 +783,8 @@ class Renderer:
         pygame.draw.rect(surf, PALETTE.hud_bg, (x, y, w, h))
         ph = state.playhead
         left, right = x + 16, x + w - 16
-        track_y = y + h // 2 + 2
+        # event markers above the track (fixed size), tick labels below it (one small line)
+        track_y = y + h - self.small.get_linesize() - 8
         pygame.draw.line(surf, PALETTE.timeline, (left, track_y), (right, track_y), 4)
         span = max(ph.duration_s, 1e-9)
 
@@ -763,7 +792,7 @@ class Renderer:
             return left + (right - left) * min(max(t / span, 0.0), 1.0)
 
         pygame.draw.line(surf, PALETTE.hud_dim, (left, track_y), (sx(ph.t_s), track_y), 4)
-        step = _nice_step(span, max(2, (right - left) // 70))
+        step = _nice_step(span, max(2, round((right - left) / (70 * self._font_scale))))
         t = 0.0
         while t <= span + 1e-9:
             pygame.draw.line(surf, PALETTE.hud_dim, (sx(t), track_y + 3), (sx(t), track_y + 7), 1)

@@ -1,8 +1,10 @@
 """One run directory as the replay sees it: frames on demand, agents at any time, HUD figures.
 
-:class:`ReplayRun` wraps :class:`simcore.recording.RunReader`. Frames are read on demand and kept
-in a small LRU cache (the interactive viewer can also read ahead on a background thread with its
-own connection); positions between recorded frames are interpolated (:meth:`ReplayRun.snapshot`).
+:class:`ReplayRun` wraps :class:`simcore.recording.RunReader`. Frames are read in blocks of
+consecutive frames (one query per table for a block, :meth:`RunReader.frames`) and kept in an LRU
+cache bounded in agent rows, so in memory at any crowd size; the interactive viewer also reads
+ahead on a background thread with its own connection. Positions between recorded frames are
+interpolated (:meth:`ReplayRun.snapshot`).
 Per-agent facts (radius, population, exit, outcome, evacuation and injury times) come from
 ``agents.csv``; a run that crashed before writing it still replays, with the figures that need it
 shown as unavailable.
@@ -10,6 +12,7 @@ shown as unavailable.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -20,21 +23,34 @@ from typing import Any, Final
 
 import numpy as np
 
-from ._recording import Event, FrameData, OutputFormatError, RunReader, col
+from ._recording import Event, FrameBlock, FrameData, OutputFormatError, RunReader, col
 from .colour import OUTCOMES, ColourMode
 from .density import DensityGrid, local_density
 from .playhead import frame_position
-from .venue import Layout, Threat, parse_shapes, parse_threats
+from .venue import Layout, Threat, parse_layouts, parse_shapes, parse_threats
 
 __all__ = ["AgentTable", "Figures", "ReplayRun", "Snapshot"]
 
 #: Radius drawn for agents of a run without agents.csv (m); the HUD says it is nominal.
 NOMINAL_RADIUS_M: Final = 0.25
-#: Recorded frames kept in memory per run.
-_CACHE_FRAMES: Final = 96
-#: Frames read ahead of the playhead by the background reader.
-_READ_AHEAD: Final = 24
-#: Above this many trajectory rows, the time-above overlay reads frame by frame (bounded memory).
+#: Trajectory rows (agents × frames) kept in memory per run: about 130 MB with three state
+#: columns, e.g. 40 frames of 50,000 agents or 200 of 10,000.
+_CACHE_ROWS: Final = 2_000_000
+#: Rows read from disk at once. While it fetches a block the database driver holds every value as
+#: a Python object (about 0.6 kB per agent and frame), and longer blocks were measured to read no
+#: faster than short ones: the driver's per-value work, not the number of queries, sets the pace.
+#: So blocks are kept short enough for that transient memory (about 60 MB) to stay small.
+_BLOCK_ROWS: Final = 100_000
+#: Frames per block, at least and at most (2 for 50,000 agents, 10 for 10,000).
+_BLOCK_FRAMES: Final = (1, 50)
+#: Frames of the first block after a jump (then doubling, up to the block size).
+_FIRST_BLOCK: Final = 2
+#: Replay seconds read ahead of the playhead (at the current speed), and at least these frames.
+_READ_AHEAD_S: Final = 2.0
+_READ_AHEAD_FRAMES: Final = 24
+#: Recorded frames whose local densities are kept.
+_DENSITY_FRAMES: Final = 48
+#: Above this many trajectory rows, the time-above overlay reads block by block (bounded memory).
 _LOAD_ALL_ROWS: Final = 4_000_000
 
 _OUTCOME_CODES: Final = {name: k for k, (name, _) in enumerate(OUTCOMES)}
@@ -172,7 +188,8 @@ class Figures:
         inside: agents in the venue (recorded in the nearest frame).
         evacuated: agents out by then. casualties: agents injured by then.
         per_exit: exit id → agents out through it by then.
-        exit_open: exit id → open in the layout in force (only exits with a shape).
+        exit_open: exit id → open in the layout in force (every exit if the run recorded its
+            layouts, else only exits with a shape).
     """
 
     inside: int
@@ -183,7 +200,13 @@ class Figures:
 
 
 class _Prefetcher:
-    """Reads frames ahead of the playhead on a background thread with its own connection."""
+    """Reads frames ahead of the playhead on a background thread with its own connection.
+
+    It reads in blocks (one query per table for many frames): after a jump, blocks of
+    ``_FIRST_BLOCK`` frames so playback starts soon, doubling up to the store's block size while
+    the reading goes on where it left off. A block may run past the frames asked for, so that
+    reading keeps up in whole blocks rather than one frame at a time at the window's end.
+    """
 
     def __init__(self, run_dir: Path, store: _FrameStore):
         self._run_dir = run_dir
@@ -205,11 +228,17 @@ class _Prefetcher:
             self._cv.notify()
         self._thread.join(timeout=2.0)
 
+    def _interrupted(self) -> bool:
+        with self._cv:
+            return self._stop or self._want is not None
+
     def _loop(self) -> None:
         try:
             reader = RunReader(self._run_dir)
         except OutputFormatError:
             return
+        store = self._store
+        size, resume = _FIRST_BLOCK, -1
         try:
             while True:
                 with self._cv:
@@ -219,12 +248,17 @@ class _Prefetcher:
                         return
                     first, last = self._want  # type: ignore[misc]
                     self._want = None
-                for i in range(first, last + 1):
-                    with self._cv:
-                        if self._stop or self._want is not None:
-                            break
-                    if not self._store.has(i):
-                        self._store.put(i, reader.frame(i))
+                i: int | None = first
+                while not self._interrupted():
+                    i = store.first_missing(i, last)
+                    if i is None:
+                        break
+                    if i != resume:  # a jump: small blocks first, for a quick start
+                        size = _FIRST_BLOCK
+                    stop = store.missing_until(i, i + min(size, store.block_frames()))
+                    store.put(reader.frames(start=i, stop=stop))
+                    i = resume = min(stop, reader.n_frames)
+                    size = min(2 * size, store.block_frames())
         except OutputFormatError:
             return
         finally:
@@ -232,34 +266,104 @@ class _Prefetcher:
 
 
 class _FrameStore:
-    """LRU cache of recorded frames (thread-safe)."""
+    """Recorded frames in memory, read from disk in blocks (thread-safe).
 
-    def __init__(self, reader: RunReader, *, capacity: int = _CACHE_FRAMES):
+    Holds whole blocks (:class:`FrameBlock`), least recently used first out, within a budget of
+    trajectory rows (agents × frames) rather than of frames, so memory stays bounded at any crowd
+    size (the block just read is always kept, however large). A frame asked for and not in memory is read together with the frame after it (drawing
+    between two recorded frames needs both), or with a whole block when the frame before it is in
+    memory (playback or an export running on past what was read).
+    """
+
+    def __init__(self, reader: RunReader, *, max_rows: int = _CACHE_ROWS, rows_per_frame: int = 1):
         self._reader = reader
-        self._capacity = capacity
-        self._frames: OrderedDict[int, FrameData] = OrderedDict()
+        self._max_rows = max_rows
+        self._blocks: OrderedDict[int, FrameBlock] = OrderedDict()  # by block key, LRU first
+        self._owner: dict[int, int] = {}  # frame → key of the block it is served from
+        self._serves: dict[int, int] = {}  # block key → frames it serves
+        self._views: dict[int, FrameData] = {}
+        self._keys = itertools.count()
+        self._rows = 0
+        #: Agents per recorded frame, from the latest block read (sizes blocks and the budget).
+        self.rows_per_frame = max(int(rows_per_frame), 1)
         self._lock = threading.Lock()
+
+    @property
+    def rows(self) -> int:
+        """Trajectory rows held."""
+        return self._rows
+
+    def block_frames(self) -> int:
+        """Frames per block at the current crowd size (``_BLOCK_ROWS`` rows, within limits)."""
+        lo, hi = _BLOCK_FRAMES
+        return min(max(_BLOCK_ROWS // self.rows_per_frame, lo), hi)
+
+    def budget_frames(self) -> int:
+        """Frames the row budget holds at the current crowd size."""
+        return max(self._max_rows // self.rows_per_frame, 1)
 
     def has(self, i: int) -> bool:
         with self._lock:
-            return i in self._frames
+            return i in self._views
 
-    def put(self, i: int, data: FrameData) -> None:
+    def first_missing(self, first: int, last: int) -> int | None:
+        """The first frame of ``first … last`` not in memory, or ``None``."""
         with self._lock:
-            self._frames[i] = data
-            self._frames.move_to_end(i)
-            while len(self._frames) > self._capacity:
-                self._frames.popitem(last=False)
+            return next((i for i in range(first, last + 1) if i not in self._views), None)
+
+    def missing_until(self, first: int, stop: int) -> int:
+        """End of the run of frames from ``first`` (not in memory) before ``stop`` or a held one."""
+        with self._lock:
+            return next((i for i in range(first + 1, stop) if i in self._views), stop)
+
+    def put(self, block: FrameBlock) -> dict[int, FrameData]:
+        """Hold a block read from disk (its frames replace any copy already held)."""
+        n = len(block.offsets) - 1
+        views = {f: block.frame(f) for f in range(block.start, block.start + n)}
+        with self._lock:
+            key = next(self._keys)
+            for f, data in views.items():
+                old = self._owner.get(f)
+                if old is not None:
+                    self._release(old)
+                self._owner[f] = key
+                self._views[f] = data
+            self._blocks[key] = block
+            self._serves[key] = n
+            self._rows += int(block.ids.size)
+            if n:
+                self.rows_per_frame = max(math.ceil(block.ids.size / n), 1)
+            while self._rows > self._max_rows and len(self._blocks) > 1:
+                self._evict(next(iter(self._blocks)))
+        return views
+
+    def _release(self, key: int) -> None:
+        self._serves[key] -= 1
+        if self._serves[key] == 0:
+            self._remove(key)
+
+    def _remove(self, key: int) -> None:
+        block = self._blocks.pop(key)
+        del self._serves[key]
+        self._rows -= int(block.ids.size)
+
+    def _evict(self, key: int) -> None:
+        block = self._blocks[key]
+        for f in range(block.start, block.start + len(block.offsets) - 1):
+            if self._owner.get(f) == key:
+                del self._owner[f]
+                del self._views[f]
+        self._remove(key)
 
     def get(self, i: int) -> FrameData:
         with self._lock:
-            data = self._frames.get(i)
+            data = self._views.get(i)
             if data is not None:
-                self._frames.move_to_end(i)
+                self._blocks.move_to_end(self._owner[i])
                 return data
-        data = self._reader.frame(i)
-        self.put(i, data)
-        return data
+            following = (i - 1) in self._views
+        stop = self.missing_until(i, i + (self.block_frames() if following else 2))
+        return self.put(self._reader.frames(start=i, stop=stop))[i]
 
 
 class ReplayRun:
@@ -288,7 +392,9 @@ class ReplayRun:
         except BaseException:
             self._reader.close()
             raise
-        self._store = _FrameStore(self._reader)
+        # until the first read says how many agents a frame holds, assume all of agents.csv
+        agents = self.agents.ids.size if self.agents is not None else 1
+        self._store = _FrameStore(self._reader, rows_per_frame=agents)
         self._prefetch = _Prefetcher(self.run_dir, self._store) if read_ahead else None
         self._density_cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._rows: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -337,9 +443,14 @@ class ReplayRun:
         self.exit_areas, self.barrier_shapes, ratings = parse_shapes(info)
         self._layout_starts = r.layout_changes()
         self._starts = np.array([s for s, _ in self._layout_starts], dtype=np.int64)
+        recorded = parse_layouts(info)
         self.layouts: dict[int, Layout] = {
             h: Layout.from_wkt(
-                r.geometries()[h], exit_areas=self.exit_areas, barriers=self.barrier_shapes
+                r.geometries()[h],
+                exit_areas=self.exit_areas,
+                barriers=self.barrier_shapes,
+                states=recorded.get(h),
+                exit_ids=self.exit_ids,
             )
             for _, h in self._layout_starts
         }
@@ -395,8 +506,12 @@ class ReplayRun:
         if self._prefetch is None:
             return
         i, _ = self.frame_at(t_s)
-        span = max(_READ_AHEAD, math.ceil(2.0 * speed * self.fps))
-        self._prefetch.want(i, min(i + min(span, _CACHE_FRAMES // 2), self.n_frames - 1))
+        store = self._store
+        span = max(_READ_AHEAD_FRAMES, math.ceil(_READ_AHEAD_S * speed * self.fps))
+        # the window and a block past it fit in half the budget: the other half keeps the frames
+        # just played (trails) and the read-ahead never evicts frames it has not shown yet
+        span = max(min(span, store.budget_frames() // 2 - store.block_frames()), 1)
+        self._prefetch.want(i, min(i + span, self.n_frames - 1))
 
     # -- layouts --------------------------------------------------------------------------------
 
@@ -491,7 +606,7 @@ class ReplayRun:
         if d is None:
             d = local_density(self.frame(frame).pos)
             self._density_cache[frame] = d
-            while len(self._density_cache) > _CACHE_FRAMES // 2:
+            while len(self._density_cache) > _DENSITY_FRAMES:
                 self._density_cache.popitem(last=False)
         return d
 
@@ -575,9 +690,13 @@ class ReplayRun:
             ends = np.concatenate([cuts, [frames.size]])
             for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
                 yield int(frames[lo]), pos[lo:hi]
-        else:
-            for data in self._reader.iter_frames():
-                yield data.frame, data.pos
+        else:  # a block at a time: bounded memory, one query per block
+            step = self._store.block_frames()
+            for start in range(0, self.n_frames, step):
+                block = self._reader.frames(start=start, stop=start + step)
+                offsets = block.offsets.tolist()
+                for k in range(len(offsets) - 1):
+                    yield start + k, block.pos[offsets[k] : offsets[k + 1]]
 
     def _rows_estimate(self) -> int:
         """Rough number of trajectory rows (frames × agents of the first frame)."""

@@ -14,18 +14,14 @@ from ._recording import Event
 from .colour import ColourMode, HeatmapMode
 from .playhead import Playhead
 from .run import ReplayRun
+from .text import TextRows, check_font_scale
+from .text import text_rows as _text_rows
 from .view import View
 
 __all__ = ["Options", "ReplayState", "Selection"]
 
-#: Heights of the timeline, the colour scales and the status line under the panels (px).
-TIMELINE_H = 34
-LEGEND_H = 22
-STATUS_H = 26
 #: Gap between side-by-side panels (px).
 GAP = 4
-#: Room kept for the figures at the top of a panel when the venue fits below them (px).
-HUD_INSET = 140
 
 
 @dataclass
@@ -41,6 +37,12 @@ class Options:
         hud: the figures and legends (off for a bare picture).
         event_banner_s: how long an event's text stays on screen, in wall-clock seconds at the
             current speed.
+        font_scale: size of all text (1.5–2 for a projector); the rows holding text grow with
+            it (:func:`viz.text.text_rows`). Change it on a state with
+            :meth:`ReplayState.set_font_scale`, which also lays the panels out again.
+
+    Raises:
+        ValueError: ``font_scale`` is not a positive number of at most 10.
     """
 
     colour_mode: ColourMode = ColourMode.SPEED
@@ -51,6 +53,10 @@ class Options:
     show_help: bool = False
     hud: bool = True
     event_banner_s: float = 4.0
+    font_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.font_scale = check_font_scale(self.font_scale)
 
 
 @dataclass(frozen=True)
@@ -98,29 +104,37 @@ class ReplayState:
     # -- layout ---------------------------------------------------------------------------------
 
     @property
+    def text_rows(self) -> TextRows:
+        """Heights of the rows holding text, at the current font scale."""
+        return _text_rows(self.options.font_scale)
+
+    @property
     def panel_area(self) -> tuple[int, int, int, int]:
         """``(left, top, width, height)`` of the area holding the panels."""
         w, h = self.size
-        bottom = TIMELINE_H + LEGEND_H + STATUS_H if self.options.hud else 0
+        bottom = self.text_rows.bottom_h if self.options.hud else 0
         return 0, 0, w, max(h - bottom, 1)
 
     @property
     def timeline_rect(self) -> tuple[int, int, int, int]:
         """The timeline's rectangle."""
         w, h = self.size
-        return 0, h - TIMELINE_H - LEGEND_H - STATUS_H, w, TIMELINE_H
+        rows = self.text_rows
+        return 0, h - rows.bottom_h, w, rows.timeline_h
 
     @property
     def legend_rect(self) -> tuple[int, int, int, int]:
         """The colour scales' row, under the timeline."""
         w, h = self.size
-        return 0, h - LEGEND_H - STATUS_H, w, LEGEND_H
+        rows = self.text_rows
+        return 0, h - rows.legend_h - rows.status_h, w, rows.legend_h
 
     @property
     def status_rect(self) -> tuple[int, int, int, int]:
         """The status line's rectangle."""
         w, h = self.size
-        return 0, h - STATUS_H, w, STATUS_H
+        rows = self.text_rows
+        return 0, h - rows.status_h, w, rows.status_h
 
     @property
     def n_panels(self) -> int:
@@ -155,7 +169,7 @@ class ReplayState:
         rects = self.panel_rects()
         runs = [self.runs[0]] if self.options.difference else list(self.runs)
         if refit or len(self.views) != len(rects):
-            inset = HUD_INSET if self.options.hud else 0
+            inset = self.text_rows.hud_inset if self.options.hud else 0
             self.views = [
                 View.fitted(r.bounds, rect, top_inset_px=inset)
                 for r, rect in zip(runs, rects, strict=True)
@@ -163,6 +177,15 @@ class ReplayState:
         else:
             for view, rect in zip(self.views, rects, strict=True):
                 view.resize(rect)
+
+    def set_font_scale(self, scale: float) -> None:
+        """Draw text at ``scale`` and lay the panels out again for the rows that hold it.
+
+        Raises:
+            ValueError: ``scale`` is not a positive number of at most 10.
+        """
+        self.options.font_scale = check_font_scale(scale)
+        self.relayout(self.size, refit=True)
 
     def fit(self) -> None:
         """Fit every venue to its panel and stop following."""

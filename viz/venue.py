@@ -5,11 +5,14 @@ Everything here comes from what the run recorded, nothing is invented:
 - the walkable area of each layout is the trajectory database's ``geometry`` table (one WKT per
   layout in force, switched by ``frame_data``); its holes are the obstacles;
 - exits and barriers are drawn from their shapes in ``run_info`` (``exit_areas``: id → WKT;
-  ``barriers``: id → {``wkt``, ``rating``, ``active``}). Whether an exit is open and a barrier in
-  place in a layout is read off that layout's walkable area: an open exit's area is part of it,
-  a closed exit's is not; a barrier in place is cut out of it. So closures mid-run come through
-  the recorded layout changes, with no event semantics re-implemented here. A run without
-  ``exit_areas`` draws no exit shapes (their ids still appear in the HUD);
+  ``barriers``: id → {``wkt``, ``rating``, ``active``}). Which exits are open and which barriers
+  in place in each layout is recorded in ``run_info["layouts"]`` (``str(geometry hash)`` →
+  {``open_exits``, ``barriers``}). Runs recorded before that have it read off the layout's
+  walkable area instead: an open exit's area is part of it, a closed exit's is not; a barrier in
+  place is cut out of it (an exit or barrier shape that is mostly, but not wholly, inside the
+  area is then guessed). Either way closures mid-run come through the recorded layout changes,
+  with no event semantics re-implemented here. A run without ``exit_areas`` draws no exit shapes
+  (their ids still appear in the HUD);
 - threats are drawn from their specification in ``run_info["threats"]`` (path, active window,
   reach) and their recorded track (``threats.csv``: position, heading, active flag and hazard
   radius per frame, interpolated in time). A run recorded before tracks existed has its
@@ -30,7 +33,15 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["Layout", "Threat", "ThreatState", "parse_threats", "polygon_rings"]
+__all__ = [
+    "Layout",
+    "RecordedLayout",
+    "Threat",
+    "ThreatState",
+    "parse_layouts",
+    "parse_threats",
+    "polygon_rings",
+]
 
 #: Vehicle classes in order of mass (IWA 14-1:2013): a barrier rated for a class stops it and
 #: every lighter one.
@@ -58,14 +69,25 @@ def _covered_fraction(shape: BaseGeometry, area: BaseGeometry) -> float:
 
 
 @dataclass(frozen=True)
+class RecordedLayout:
+    """The exits open and barriers in place in one layout, as the run recorded them."""
+
+    open_exits: frozenset[str]
+    barriers: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Layout:
-    """One walkable area as recorded, with the state of exits and barriers it implies.
+    """One walkable area as recorded, with the state of its exits and barriers.
 
     Attributes:
         walkable: the walkable area.
         outers, holes: its rings (m); holes are obstacles and barriers in place.
-        exit_open: exit id → open in this layout (only exits with a recorded shape).
-        barrier_in_place: barrier id → cut out of the walkable area in this layout.
+        exit_open: exit id → open in this layout (recorded: every exit; inferred: only exits
+            with a shape).
+        barrier_in_place: barrier id → in place in this layout (barriers with a shape).
+        recorded: the states come from ``run_info["layouts"]``; else they are inferred from the
+            walkable area.
     """
 
     walkable: BaseGeometry
@@ -73,6 +95,7 @@ class Layout:
     holes: list[np.ndarray]
     exit_open: Mapping[str, bool]
     barrier_in_place: Mapping[str, bool]
+    recorded: bool = False
 
     @classmethod
     def from_wkt(
@@ -81,17 +104,61 @@ class Layout:
         *,
         exit_areas: Mapping[str, BaseGeometry],
         barriers: Mapping[str, BaseGeometry],
+        states: RecordedLayout | None = None,
+        exit_ids: Sequence[str] = (),
     ) -> Layout:
-        """Parse one recorded walkable area and derive exit and barrier states from it."""
+        """Parse one recorded walkable area, with the states recorded for it or inferred.
+
+        Args:
+            wkt: the walkable area.
+            exit_areas, barriers: exit and barrier shapes by id.
+            states: the recorded states of this layout, if the run has them; else exits and
+                barriers are judged by how much of their shape the walkable area covers.
+            exit_ids: every exit of the venue (with ``states``, also those without a shape).
+        """
         walkable = shapely.from_wkt(wkt)
         outers, holes = polygon_rings(walkable)
+        if states is not None:
+            exit_open = {k: k in states.open_exits for k in (*exit_ids, *exit_areas)}
+            in_place = {k: k in states.barriers for k in barriers}
+        else:
+            exit_open = {k: _covered_fraction(a, walkable) > 0.5 for k, a in exit_areas.items()}
+            in_place = {k: _covered_fraction(b, walkable) < 0.5 for k, b in barriers.items()}
         return cls(
             walkable=walkable,
             outers=outers,
             holes=holes,
-            exit_open={k: _covered_fraction(a, walkable) > 0.5 for k, a in exit_areas.items()},
-            barrier_in_place={k: _covered_fraction(b, walkable) < 0.5 for k, b in barriers.items()},
+            exit_open=exit_open,
+            barrier_in_place=in_place,
+            recorded=states is not None,
         )
+
+
+def parse_layouts(run_info: Mapping[str, Any]) -> dict[int, RecordedLayout]:
+    """The recorded exit and barrier states by geometry hash (``run_info["layouts"]``).
+
+    Empty for runs recorded before they were; an entry that is not of the recorded form is left
+    out, so that layout falls back to the states inferred from its walkable area.
+    """
+    out: dict[int, RecordedLayout] = {}
+    layouts = run_info.get("layouts")
+    if not isinstance(layouts, Mapping):
+        return out
+    for key, entry in layouts.items():
+        try:
+            h = int(key)
+        except (TypeError, ValueError):
+            continue
+        if not isinstance(entry, Mapping):
+            continue
+        exits, barriers = entry.get("open_exits"), entry.get("barriers", ())
+        if not isinstance(exits, list | tuple) or not isinstance(barriers, list | tuple):
+            continue
+        out[h] = RecordedLayout(
+            open_exits=frozenset(str(e) for e in exits),
+            barriers=frozenset(str(b) for b in barriers),
+        )
+    return out
 
 
 def parse_shapes(run_info: Mapping[str, Any]) -> tuple[dict, dict, dict]:
