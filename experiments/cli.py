@@ -21,7 +21,7 @@ EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
 #: Subcommand modules, in the order ``crowdsafe --help`` lists them.
-COMMANDS = ("run", "sweep", "compare", "report", "import_", "replay")
+COMMANDS = ("run", "sweep", "compare", "report", "import_", "replay", "validate")
 
 
 def _command_name(module: str) -> str:
