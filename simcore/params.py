@@ -28,8 +28,8 @@ Two documented sets (DESIGN.md §3):
 
   The flow depends strongly on body size: with radii U(0.2, 0.25) m the same constants give
   1.4–1.7 persons/(m·s), with 0.25 m 1.1–1.4. Because B is longer than Helbing's, the neighbour
-  search reaches further (cut-off 2r + 8B = 2.0 m instead of 1.04 m), which costs about 2.5× per
-  step in dense crowds.
+  search reaches further (cut-off 2r + B ln(A / 2 N) = 1.57 m for r = 0.2 m instead of 0.95 m with
+  Helbing's constants), which costs more per step in dense crowds.
 
 Every value can be overridden per scenario and per population.
 """
