@@ -31,6 +31,12 @@ Two documented sets (DESIGN.md §3):
   search reaches further (cut-off 2r + B ln(A / 2 N) = 1.57 m for r = 0.2 m instead of 0.95 m with
   Helbing's constants), which costs more per step in dense crowds.
 
+  Known limits of the normal set (validation report): with the longer range, a few slow walkers
+  (0.5 m/s, driving force m v0/τ = 80 N) can stall for good in front of a door, held by the
+  repulsion of those at the jambs (there is no fluctuation force); jams saturate near 3 persons/m²;
+  the single-file headway hardly grows with speed; door flows exceed IMO's 1.33 persons/(m·s)
+  design value, as the laboratory flows do.
+
 Every value can be overridden per scenario and per population.
 """
 

@@ -5,8 +5,9 @@ Seyfried et al. 2009, Liao et al. 2014).
 Reference data (summaries of the published time series, computed once from the files shipped with
 JuPedSim's validation tests, ``systemtest/Validation``):
 
-* Jülich unidirectional 1.8 m corridor, runs ug-180-015/060/140/230: Voronoi (ρ, v) per frame;
-* Seyfried et al. 2005 single-file ring (J. Stat. Mech. P10002), runs N = 14, 20, 34, 45, 62;
+* Jülich 1.8 m corridor, runs ug-180-015/060/140/230: Voronoi (ρ, v) per frame;
+* single-file experiment, runs N = 14, 20, 34, 45, 62 (attributed to Seyfried et al. 2005,
+  J. Stat. Mech. P10002 [recalled]);
 * Kretz et al. 2006 flows against bottleneck width (``2006Kretz.txt``).
 """
 
@@ -41,7 +42,7 @@ JUELICH_UG180: Final = {
     "ug-180-140": ((2.966, 3.291, 3.672), (0.159, 0.222, 0.294)),
     "ug-180-230": ((3.532, 4.028, 4.353), (0.039, 0.087, 0.209)),
 }
-#: Seyfried et al. 2005 single file, runs by N: (ρ p10, p50, p90 in 1/m; v p10, p50, p90 in m/s).
+#: Single-file experiment (Seyfried et al. 2005 [recalled]), runs by N: (ρ p10, p50, p90 in 1/m; v p10, p50, p90 in m/s).
 SEYFRIED_2005: Final = {
     14: ((0.333, 0.570, 0.798), (1.105, 1.176, 1.236)),
     20: ((0.642, 0.781, 0.877), (0.862, 0.938, 1.000)),

@@ -157,11 +157,11 @@ def clogging(ctx: Context) -> Outcome:
     radius = fast.agents()[col.RADIUS_COL]
     for _, row in p.iterrows():
         ax.add_patch(Circle((row["x"], row["y"]), radius.loc[row["id"]], fill=False, lw=0.6))
-    ax.set_xlim(9.5, 16)
-    ax.set_ylim(4, 11)
+    ax.set_xlim(11.0, 16.5)
+    ax.set_ylim(4.5, 10.5)
     ax.set_title(f"v0 = 5 m/s: arch at t = {mid / fast.fps:.0f} s ({g_fast[k]:.1f} s gap)")
     ax = axes[0, 1]
-    bins = np.logspace(-2, 2, 30)
+    bins = np.logspace(-1.5, 1.3, 29)
     ax.hist(g_slow, bins=bins, histtype="step", label=f"v0 = 1 m/s ({c_slow} clogs)")
     ax.hist(g_fast, bins=bins, histtype="step", label=f"v0 = 5 m/s ({c_fast} clogs)")
     ax.set_xscale("log")
@@ -224,6 +224,11 @@ def injury(ctx: Context) -> Outcome:
     for r in runs.values():
         out = r.agents().loc[_injured(r), col.OUTCOME_COL].astype(str)
         left += int((out == col.OUTCOME_EVACUATED).sum())
+    t_inj = np.concatenate(
+        [r.agents()["t_injured_s"].dropna().to_numpy(float) for r in runs.values()]
+    )
+    t_median = float(np.median(t_inj)) if len(t_inj) else float("nan")
+    early = float(np.mean(t_inj <= 5.0)) if len(t_inj) else float("nan")
     normal_ok = all(n_inj[(1.0, s)] == 0 for s in seeds)
     panic_ok = sum(n_inj[(5.0, s)] for s in seeds) > 0
     passed = normal_ok and panic_ok and drift < 0.01 and left == 0
@@ -249,12 +254,20 @@ def injury(ctx: Context) -> Outcome:
         ),
         details=(
             "Crush rule of the engine on (its default): compression per circumference averaged"
-            " over 1 s above 1600 N/m. At 5 m/s the injured pile up at the door and block it:"
+            f" over 1 s above 1600 N/m. At 5 m/s the injuries happen in the first rush: median"
+            f" time of injury {t_median:.1f} s, {100 * early:.0f} % within 5 s, in the collisions of"
+            " people converging on the door, not after a long build-up of pressure in a queue;"
+            " the injured then block the door:"
             f" {len(door_times(run))} of 200 passed the door within the {run.summary['simulated_s']:.0f}"
             " s of seed 1."
         ),
         figure=path,
-        values={"injured": {f"{k[0]:g}/{k[1]}": v for k, v in n_inj.items()}, "drift_m": drift},
+        values={
+            "injured": {f"{k[0]:g}/{k[1]}": v for k, v in n_inj.items()},
+            "drift_m": drift,
+            "t_injured_median_s": t_median,
+            "injured_within_5s": early,
+        },
         health=HealthSpec(
             "helbing-room-v5-s1-crush", _injured_count, "injured at 5 m/s", rel_tol=0.25
         ),

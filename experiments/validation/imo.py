@@ -110,6 +110,15 @@ def imo_08(ctx: Context) -> Outcome:
         color="0.5",
         label="FDS+Evac 2.5.2 (reference run)",
     )
+    for n, v in t.items():
+        if not np.isfinite(v):
+            ax.annotate(
+                f"{n}: not all crossed\n(gridlock)",
+                (n, ax.get_ylim()[1]),
+                ha="right",
+                va="top",
+                color="tab:red",
+            )
     ax.set_xlabel("people coming the other way")
     ax.set_ylabel("last of room 1 enters room 2 (s)")
     ax.set_title("IMO 8: counter-flow")

@@ -21,6 +21,7 @@ from .core import Run
 __all__ = [
     "binned",
     "crossing_times",
+    "draw_floor",
     "figure",
     "first_move_times",
     "steady_flow",

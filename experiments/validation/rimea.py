@@ -41,6 +41,14 @@ def _last_exit_time(run: Run) -> float:
     return float(t[-1]) if len(t) == len(run.agents()) else float("inf")
 
 
+def _mean_exit_time(run: Run) -> float:
+    """Mean evacuation time (s), inf if someone stays: the time-step check's metric, because the
+    last person's time jumps by a whole headway when two people swap places at a door, while the
+    mean over everyone does not."""
+    t = run.evacuation_times()
+    return float(t.mean()) if len(t) == len(run.agents()) else float("inf")
+
+
 # ---------------------------------------------------------------------------------------- Test 1
 def _travel_time_40m(run: Run) -> float:
     t0 = crossing_times(run, ((0.0, 0.0), (0.0, 2.0)))
@@ -199,7 +207,7 @@ def rimea_06(ctx: Context) -> Outcome:
         ),
         figure=path,
         values={"inside_block": inside_block, "evacuated": out, "last_exit_s": t_last},
-        health=HealthSpec("rimea-06", _last_exit_time, "last exit time (s)", rel_tol=0.1),
+        health=HealthSpec("rimea-06", _mean_exit_time, "mean evacuation time (s)", rel_tol=0.1),
     )
 
 
@@ -346,7 +354,7 @@ def rimea_10(ctx: Context) -> Outcome:
         details="Exit used by each person (agents.csv) against the allocation of its room.",
         figure=path,
         values={"right": right, "n": n, "counts": counts},
-        health=HealthSpec("rimea-10", _last_exit_time, "last exit time (s)", rel_tol=0.1),
+        health=HealthSpec("rimea-10", _mean_exit_time, "mean evacuation time (s)", rel_tol=0.1),
     )
 
 
@@ -377,12 +385,26 @@ def rimea_08(ctx: Context) -> Outcome:
         times[key] = _last_exit_time(ctx.run(f"rimea-08-{key}", ctx.variant(base, edit)))
     times["tau0.5"] = times["v1.00"]
     t = times
+    stuck = {
+        k: len(ctx.get(f"rimea-08-{k}").agents()) - len(ctx.get(f"rimea-08-{k}").evacuation_times())
+        for k, *_ in _R8_SPEEDS
+    }
     speed_order = t["v0.50"] > t["v0.75"] > t["v1.00"]
     spread_order = t["v0.75"] < t["u0.50-1.00"] < t["u0.25-1.25"]
     passed = speed_order and spread_order and all(np.isfinite(v) for v in t.values())
+    stalled = {k: n for k, n in stuck.items() if n}
     fig, axes = figure(ncols=3, width_in=11.0, height_in=3.5)
     ax = axes[0, 0]
     ax.plot([0.5, 0.75, 1.0], [t["v0.50"], t["v0.75"], t["v1.00"]], "o-")
+    for v, key in ((0.5, "v0.50"), (0.75, "v0.75"), (1.0, "v1.00")):
+        if not np.isfinite(t[key]):
+            ax.annotate(
+                f"{v:g} m/s: {stuck[key]} never left",
+                (0.5, 0.9),
+                xycoords="axes fraction",
+                ha="center",
+                color="tab:red",
+            )
     ax.set_xlabel("desired speed, all equal (m/s)")
     ax.set_ylabel("evacuation time (s)")
     ax.set_title("speed")
@@ -411,10 +433,19 @@ def rimea_08(ctx: Context) -> Outcome:
             + ("holds" if spread_order else "FAILS")
             + ". RiMEA gives no direction for τ; a longer τ delays the start and the reaction, so a"
             " longer time is plausible but not required."
+            + (
+                " People who never left (T = inf): "
+                + ", ".join(f"{k}: {n}" for k, n in stalled.items())
+                + "."
+                if stalled
+                else ""
+            )
         ),
         figure=path,
         values={"evacuation_time_s": t},
-        health=HealthSpec("rimea-08-v1.00", _last_exit_time, "evacuation time (s)", rel_tol=0.1),
+        health=HealthSpec(
+            "rimea-08-v1.00", _mean_exit_time, "mean evacuation time (s)", rel_tol=0.1
+        ),
     )
 
 
@@ -464,7 +495,9 @@ def rimea_09(ctx: Context) -> Outcome:
         ),
         figure=path,
         values={"t_four_s": t4, "t_two_s": t2, "ratio": ratio, "door_flows": door_flows},
-        health=HealthSpec("rimea-09-health", _last_exit_time, "evacuation time (s)", rel_tol=0.1),
+        health=HealthSpec(
+            "rimea-09-health", _mean_exit_time, "mean evacuation time (s)", rel_tol=0.1
+        ),
     )
 
 
@@ -507,7 +540,9 @@ def rimea_11(ctx: Context) -> Outcome:
         ),
         figure=path,
         values={"exit_1": n1, "exit_2": n2},
-        health=HealthSpec("rimea-11-health", _last_exit_time, "evacuation time (s)", rel_tol=0.1),
+        health=HealthSpec(
+            "rimea-11-health", _mean_exit_time, "mean evacuation time (s)", rel_tol=0.1
+        ),
     )
 
 
@@ -641,5 +676,7 @@ def rimea_15(ctx: Context) -> Outcome:
         details="Time of the last person out of each way (same group, same seed).",
         figure=path,
         values={"t_s": t},
-        health=HealthSpec("rimea-15-short", _last_exit_time, "evacuation time (s)", rel_tol=0.1),
+        health=HealthSpec(
+            "rimea-15-short", _mean_exit_time, "mean evacuation time (s)", rel_tol=0.1
+        ),
     )
