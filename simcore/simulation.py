@@ -247,8 +247,6 @@ class Simulation:
 
     def _advance(self, n_steps: int) -> int:
         """Run the kernel for ``n_steps`` steps of ``dt_s``; returns the steps done."""
-        if n_steps <= 0:
-            return 0
         state, const, grid, walls, nav, exits, threat = self._tuples()
         fear_on = bool(len(self.threats.ids)) or bool(np.any(self.crowd.fear > 0.0))
         control = (
@@ -280,7 +278,7 @@ class Simulation:
             The steps done (fewer once everyone has left).
         """
         if n_steps == 0:
-            self._advance_warmup()
+            self._advance(0)  # compiles the kernel, or loads it from numba's cache
             return 0
         done = 0
         quickest = self.exit_choice == "quickest"
@@ -302,13 +300,6 @@ class Simulation:
             if k < todo:
                 break
         return done
-
-    def _advance_warmup(self) -> None:
-        """Compile (or load from numba's cache) the kernel without moving anyone."""
-        state, const, grid, walls, nav, exits, threat = self._tuples()
-        control = (self.dt_s / self.substeps, self.route_every, self.perceive_every, self.seed,
-                   False)  # fmt: skip
-        advance(state, const, grid, walls, nav, exits, threat, control, self.time_s, 0, 0)
 
     # --------------------------------------------------------------------------------------------
     def apply(self, change: LayoutChange) -> AppliedEvent:

@@ -71,11 +71,11 @@ def compiled(floor: shapely.Geometry, cutoff_m: float) -> simcore.World:
 
 
 def los(world: simcore.World, p: tuple[float, float], q: tuple[float, float]) -> bool:
-    return tk.line_of_sight(
-        p[0], p[1], q[0], q[1], world.segments, world.wall_start, world.wall_items,
-        world.wall_origin[0], world.wall_origin[1], 1.0 / world.wall_cell_m,
-        world.wall_shape[0], world.wall_shape[1],
+    wgrid = (
+        world.segments, world.wall_start, world.wall_items, world.wall_origin[0],
+        world.wall_origin[1], 1.0 / world.wall_cell_m, world.wall_shape[0], world.wall_shape[1],
     )  # fmt: skip
+    return tk.line_of_sight(p[0], p[1], q[0], q[1], wgrid)
 
 
 @given(walled_rooms(), st.floats(0.5, 3.0), st.data())

@@ -95,14 +95,7 @@ def perceive(
     gnx,
     gny,
     cell_m,
-    seg,
-    w_start,
-    w_items,
-    wx0,
-    wy0,
-    w_inv_cell,
-    wnx,
-    wny,
+    wgrid,
     nav,
     travel,
     nav_x0,
@@ -154,10 +147,7 @@ def perceive(
             heard = d_eff < tf[k, TF_R_AUD]
             seen = False
             if d_eff < tf[k, TF_R_VIS]:
-                seen = line_of_sight(
-                    ts[k, TS_X], ts[k, TS_Y], xi, yi, seg, w_start, w_items, wx0, wy0,
-                    w_inv_cell, wnx, wny,
-                )  # fmt: skip
+                seen = line_of_sight(ts[k, TS_X], ts[k, TS_Y], xi, yi, wgrid)
             if not (heard or seen):
                 continue
             s = tf[k, TF_INTENSITY] * math.exp(-d_eff / fp[FP_LS])

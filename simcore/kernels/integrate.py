@@ -102,6 +102,7 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
     tf, ti, ts, path, fp = threat
     dt, route_every, perceive_every, seed, fear_on = control
     n_threat = tf.shape[0]
+    wgrid = (seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny)
     for step in range(n_steps):
         t = t0 + step * dt
         gstep = step0 + step
@@ -113,16 +114,15 @@ def advance(state, const, grid, walls, nav, exits, threat, control, t0, step0, n
         if n_threat > 0:
             update_threats(
                 tf, ti, ts, path, pos, vel, radius, active, harmed, cause, t_harmed,
-                hazard_dwell, min_dist, seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny, seed,
-                gstep, t, dt,
+                hazard_dwell, min_dist, wgrid, seed, gstep, t, dt,
             )  # fmt: skip
             if gstep % perceive_every == 0:
                 perceive(
                     tf, ti, ts, fp, pos, radius, active, harmed, fear, fear_new, flee,
                     t_perceive, exposure, min_dist, t_start, target, openness, group,
                     population, allowed, ex_open, agent_cell, cell_start, cell_order, n_active,
-                    gnx, gny, 1.0 / inv_cell, seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx,
-                    wny, nav_dir, travel, nav_x0, nav_y0, nav_inv_h, t, dt * perceive_every,
+                    gnx, gny, 1.0 / inv_cell, wgrid, nav_dir, travel, nav_x0, nav_y0, nav_inv_h, t,
+                    dt * perceive_every,
                 )  # fmt: skip
                 for q in prange(n_active):
                     i = cell_order[q]

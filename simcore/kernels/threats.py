@@ -55,13 +55,17 @@ TS_COLUMNS = 8
 
 
 @njit(cache=True, nogil=True)
-def line_of_sight(x0, y0, x1, y1, seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny) -> bool:
+def line_of_sight(x0, y0, x1, y1, wgrid) -> bool:
     """Whether the segment (x0, y0)–(x1, y1) meets no wall.
+
+    ``wgrid`` is the wall grid: (seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny) — segments
+    (S, 4), CSR cell lists, origin, inverse cell size, shape (see :class:`simcore.World`).
 
     Walks the wall grid cells the segment passes through (Amanatides & Woo 1987, "A fast voxel
     traversal algorithm") and tests the segments listed there, so the cost grows with the
     distance, not with the number of walls.
     """
+    seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny = wgrid
     cell = 1.0 / w_inv_cell
     cx = min(max(int((x0 - wx0) * w_inv_cell), 0), wnx - 1)
     cy = min(max(int((y0 - wy0) * w_inv_cell), 0), wny - 1)
@@ -172,23 +176,7 @@ def _harm(i, k, t, harmed, cause, t_harmed, vel):
 
 
 @njit(cache=True, nogil=True)
-def _nearest_unharmed(
-    x,
-    y,
-    max_d,
-    need_sight,
-    pos,
-    active,
-    harmed,
-    seg,
-    w_start,
-    w_items,
-    wx0,
-    wy0,
-    w_inv_cell,
-    wnx,
-    wny,
-):
+def _nearest_unharmed(x, y, max_d, need_sight, pos, active, harmed, wgrid):
     """Nearest active, unharmed agent closer than ``max_d`` to (x, y) (in sight if asked):
     (index, distance), index -1 if none. Ties go to the lowest index."""
     best = -1
@@ -199,9 +187,7 @@ def _nearest_unharmed(
         d = math.sqrt((pos[i, 0] - x) ** 2 + (pos[i, 1] - y) ** 2)
         if d >= best_d:
             continue
-        if need_sight and not line_of_sight(
-            x, y, pos[i, 0], pos[i, 1], seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny
-        ):
+        if need_sight and not line_of_sight(x, y, pos[i, 0], pos[i, 1], wgrid):
             continue
         best = i
         best_d = d
@@ -223,14 +209,7 @@ def update_threats(
     t_harmed,
     hazard_dwell,
     min_dist,
-    seg,
-    w_start,
-    w_items,
-    wx0,
-    wy0,
-    w_inv_cell,
-    wnx,
-    wny,
+    wgrid,
     seed,
     step,
     t,
@@ -244,12 +223,13 @@ def update_threats(
         pos, vel, radius, active: agent state; harmed (N,) bool, cause (N,) int64 threat index,
             t_harmed (N,) time; hazard_dwell (N,) seconds spent inside hazards; min_dist (N,)
             closest approach to a threat (m), updated here for strikes and for vehicle bodies.
-        seg, w_*: wall segments and grid (line of sight, pursuit moves).
+        wgrid: the wall grid (see :func:`line_of_sight`), for sight lines and pursuit moves.
         seed, step: keys of the random draws; t, dt: time and step (s).
 
     Returns:
         Number of agents harmed in this step.
     """
+    seg, w_start, w_items, wx0, wy0, w_inv_cell, wnx, wny = wgrid
     n = pos.shape[0]
     n_harmed = 0
     for k in range(tf.shape[0]):
@@ -262,9 +242,8 @@ def update_threats(
         # --- motion
         if ti[k, TI_PURSUE] == 1 and kind != VEHICLE:
             best, best_d = _nearest_unharmed(
-                x, y, tf[k, TF_R_VIS], True, pos, active, harmed, seg, w_start, w_items, wx0,
-                wy0, w_inv_cell, wnx, wny,
-            )  # fmt: skip
+                x, y, tf[k, TF_R_VIS], True, pos, active, harmed, wgrid
+            )
             if best >= 0 and best_d > 1e-9:
                 hx = (pos[best, 0] - x) / best_d
                 hy = (pos[best, 1] - y) / best_d
@@ -302,9 +281,8 @@ def update_threats(
             ts[k, TS_NEXT] = t + 1.0 / tf[k, TF_RATE]
             reach = tf[k, TF_REACH] if kind == KNIFE else tf[k, TF_R_VIS]
             best, best_d = _nearest_unharmed(
-                x, y, reach, kind == FIREARM, pos, active, harmed, seg, w_start, w_items, wx0,
-                wy0, w_inv_cell, wnx, wny,
-            )  # fmt: skip
+                x, y, reach, kind == FIREARM, pos, active, harmed, wgrid
+            )
             if best >= 0:
                 p = tf[k, TF_P0]
                 if kind == FIREARM:
