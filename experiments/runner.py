@@ -18,8 +18,7 @@ from scenarios.threats import end_time
 from simcore import Simulation
 from simcore import columns as col
 from simcore.kernels import threats as tk
-from simcore.recording import RunWriter, geometry_hash
-from simcore.recording._files import atomic_write_csv, csv_column
+from simcore.recording import RunWriter, geometry_hash, write_threat_tracks
 from simcore.threats import cause_name
 
 __all__ = ["ENGINE_VERSION", "RunResult", "run_scenario"]
@@ -340,11 +339,7 @@ def run_scenario(
             density=density,
         )
         if tracks:
-            atomic_write_csv(
-                Path(out_dir) / col.THREATS_FILE,
-                col.THREATS_CSV_COLUMNS,
-                (csv_column(c) for c in zip(*tracks, strict=True)),
-            )
+            write_threat_tracks(out_dir, tracks)
         finish(summary=summary, agents=_agents_table(sim, sim.world.exit_ids, max_fear))
         return summary
 

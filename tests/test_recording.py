@@ -847,3 +847,29 @@ def test_frames_block_equals_frame_by_frame(tmp_path):
             assert np.array_equal(a.state["speed"], b.state["speed"])
         with pytest.raises(IndexError):
             r.frames(start=4, stop=4)
+
+
+def test_threat_tracks_round_trip(tmp_path):
+    """write_threat_tracks and RunReader.threat_tracks agree, per threat, value for value."""
+    from simcore.recording import write_threat_tracks
+
+    run = tmp_path / "threats"
+    with RunWriter(run, fps=10.0, bounds=(0, 0, 10, 10), geometry_wkt=SQUARE, run_info={}) as w:
+        w.write_frame(0, ids=np.array([0]), pos=[[1.0, 1.0]], ori=[[1.0, 0.0]])
+        w.finish(summary={}, agents={c: [] for c in AGENTS_CSV_COLUMNS})
+    write_threat_tracks(
+        run,
+        [
+            [0, 0.0, "a", "knife", 1.0, 2.0, 1.0, 0.0, 0, ""],
+            [0, 0.0, "f", "hazard", 5.0, 5.0, 1.0, 0.0, 1, 2.5],
+            [1, 0.1, "a", "knife", 1.5, 2.0, 1.0, 0.0, 1, ""],
+        ],
+    )
+    with RunReader(run) as r:
+        tracks = r.threat_tracks()
+    assert set(tracks) == {"a", "f"}
+    assert tracks["a"]["kind"] == "knife"
+    assert list(tracks["a"]["x"]) == [1.0, 1.5]
+    assert list(tracks["a"]["active"]) == [False, True]
+    assert np.isnan(tracks["a"]["radius_m"]).all()
+    assert list(tracks["f"]["radius_m"]) == [2.5]

@@ -14,7 +14,7 @@ A run directory holds
 
 from ._schema import FORMAT_VERSION, JUPEDSIM_SCHEMA_VERSION, geometry_hash
 from .reader import Event, FrameBlock, FrameData, RunReader
-from .writer import RunWriter
+from .writer import RunWriter, write_threat_tracks
 
 __all__ = [
     "FORMAT_VERSION",
@@ -25,4 +25,5 @@ __all__ = [
     "RunReader",
     "RunWriter",
     "geometry_hash",
+    "write_threat_tracks",
 ]

@@ -41,6 +41,8 @@ from ..columns import (
     INTERRUPTED_KEY,
     RUN_INFO_FILE,
     SUMMARY_FILE,
+    THREATS_CSV_COLUMNS,
+    THREATS_FILE,
     TRAJECTORY_FILE,
 )
 from ..errors import OutputFormatError
@@ -54,7 +56,17 @@ from ._files import (
     temp_files,
 )
 
-__all__ = ["RunWriter"]
+__all__ = ["RunWriter", "write_threat_tracks"]
+
+
+def write_threat_tracks(run_dir: Path | str, rows: Sequence[Sequence[object]]) -> None:
+    """Write ``threats.csv`` atomically: one row per recorded frame and threat, in the order of
+    :data:`simcore.columns.THREATS_CSV_COLUMNS` (read back by ``RunReader.threat_tracks``)."""
+    columns = zip(*rows, strict=True) if rows else ([] for _ in THREATS_CSV_COLUMNS)
+    atomic_write_csv(
+        Path(run_dir) / THREATS_FILE, THREATS_CSV_COLUMNS, (csv_column(c) for c in columns)
+    )
+
 
 #: Rows bound per INSERT statement (measured: about twice the rate of one row per statement).
 _ROWS_PER_STATEMENT: Final = 64
