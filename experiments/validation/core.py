@@ -30,6 +30,9 @@ from simcore import columns as col
 
 from ..runner import run_scenario
 
+#: Resolution of the report figures.
+FIGURE_DPI = 110
+
 __all__ = [
     "LIBRARY",
     "Case",
@@ -451,6 +454,12 @@ class Context:
     def figure_path(self, case_id: str) -> Path:
         """Where the case's figure goes."""
         return self.fig_dir / f"{case_id}.png"
+
+    def save_figure(self, fig, case_id: str) -> Path:
+        """Save the case's figure (PNG, :data:`FIGURE_DPI`) and return its path."""
+        path = self.figure_path(case_id)
+        fig.savefig(path, dpi=FIGURE_DPI)
+        return path
 
     def discard(self) -> None:
         """Delete the run directories."""

@@ -204,8 +204,7 @@ def rimea_04(ctx: Context) -> Outcome:
     ax.set_ylabel("specific flow (1/(m·s))")
     ax.set_xlim(0, 6.2)
     ax.set_title("flow = density × speed")
-    path = ctx.figure_path("rimea-04")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "rimea-04")
     table = "\n".join(
         f"| {r.density:.2f} | {r.speed:.3f} | {r.density * r.speed:.2f} | {int(r.count)} |"
         for r in main.itertuples()
@@ -268,8 +267,7 @@ def weidmann_fd(ctx: Context) -> Outcome:
     ax.set_ylabel("specific flow (1/(m·s))")
     ax.legend(fontsize=8)
     fig.suptitle("Weidmann's fundamental diagram, 1.8 m corridor, main measuring section")
-    path = ctx.figure_path("weidmann-fd")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "weidmann-fd")
     table = "\n".join(
         f"| {r.density:.2f} | {r.speed:.3f} | {w:.3f} | {d:+.3f} |"
         for r, w, d in zip(main.itertuples(), ref, dev, strict=True)
@@ -320,8 +318,7 @@ def juelich_corridor(ctx: Context) -> Outcome:
     ax.set_xlim(0, 5)
     ax.legend(fontsize=8)
     ax.set_title("Jülich 1.8 m corridor: CrowdSafe at the runs' median densities")
-    path = ctx.figure_path("juelich-corridor")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "juelich-corridor")
     table = "\n".join(
         f"| {n} | {r50:.2f} | {v10:.2f}–{v90:.2f} | "
         + ("not reached" if not np.isfinite(v) else f"{v:.3f}")
@@ -425,8 +422,7 @@ def bottleneck_width(ctx: Context) -> Outcome:
     fig.suptitle(
         f"Bottleneck flow against width: J = {slope:.2f} b {sign} {abs(intercept):.2f} p/s"
     )
-    path = ctx.figure_path("bottleneck-width")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "bottleneck-width")
     table = "\n".join(
         f"| {b:g} | {people[b]} | " + ", ".join(f"{f:.2f}" for f in flows[b]) + f" | {js[b]:.2f} |"
         for b in widths
@@ -518,8 +514,7 @@ def rimea_16(ctx: Context) -> Outcome:
     ax.set_xlim(0, 3)
     ax.legend(fontsize=8)
     ax.set_title("RiMEA 16: single-file fundamental diagram")
-    path = ctx.figure_path("rimea-16")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "rimea-16")
     table = "\n".join(
         f"| {n} | {r50:.2f} | {v10:.2f}–{v90:.2f} | "
         + ("not reached" if not np.isfinite(v) else f"{v:.3f}")

@@ -95,8 +95,7 @@ def faster_is_slower(ctx: Context) -> Outcome:
     ax.set_ylabel(f"time for {N_LEFT} of 200 to leave (s)")
     ax.set_title(f"Faster-is-slower: minimum at {v_best:g} m/s")
     ax.legend()
-    path = ctx.figure_path("helbing-fis")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "helbing-fis")
     return Outcome(
         passed=passed,
         measured=", ".join(f"{v:g} m/s: {mean[v]:.0f} s" for v in speeds)
@@ -169,8 +168,7 @@ def clogging(ctx: Context) -> Outcome:
     ax.set_xlabel("time gap between successive leavers (s)")
     ax.set_ylabel("count")
     ax.legend()
-    path = ctx.figure_path("helbing-clogging")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "helbing-clogging")
     return Outcome(
         passed=bool(passed),
         measured=(
@@ -243,8 +241,7 @@ def injury(ctx: Context) -> Outcome:
     ax.scatter(last["x"][hurt], last["y"][hurt], s=10, color="tab:red", label="injured")
     ax.set_title(f"v0 = 5 m/s, end of run: {int(hurt.sum())} injured")
     ax.legend(loc="lower left")
-    path = ctx.figure_path("helbing-injury")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "helbing-injury")
     return Outcome(
         passed=bool(passed),
         measured=(
@@ -318,8 +315,7 @@ def column(ctx: Context) -> Outcome:
     ax.set_xlim(5, 19.5)
     ax.set_title(f"column, crush rule on, t = {run.summary['simulated_s']:.0f} s")
     ax.legend(loc="lower left", fontsize=8)
-    path = ctx.figure_path("helbing-column")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "helbing-column")
     return Outcome(
         passed=bool(passed),
         measured=(

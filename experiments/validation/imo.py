@@ -49,8 +49,7 @@ def imo_04(ctx: Context) -> Outcome:
     ax.set_ylabel("people through the door")
     ax.set_title(f"IMO 4: {len(t)} out in {t[-1]:.1f} s = {whole:.2f} p/s (limit 1.33)")
     ax.legend()
-    path = ctx.figure_path("imo-04")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "imo-04")
     return Outcome(
         passed=bool(passed),
         measured=(
@@ -123,8 +122,7 @@ def imo_08(ctx: Context) -> Outcome:
     ax.set_ylabel("last of room 1 enters room 2 (s)")
     ax.set_title("IMO 8: counter-flow")
     ax.legend()
-    path = ctx.figure_path("imo-08")
-    fig.savefig(path, dpi=110)
+    path = ctx.save_figure(fig, "imo-08")
     return Outcome(
         passed=bool(passed),
         measured=", ".join(f"{n}: {v:.1f} s" for n, v in t.items()),

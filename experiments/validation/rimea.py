@@ -32,10 +32,6 @@ __all__ = [
 ]
 
 
-def _save(fig, path) -> None:
-    fig.savefig(path, dpi=110)
-
-
 def _last_exit_time(run: Run) -> float:
     t = run.evacuation_times()
     return float(t[-1]) if len(t) == len(run.agents()) else float("inf")
@@ -73,8 +69,7 @@ def rimea_01(ctx: Context) -> Outcome:
     ax.set_ylabel("x (m)")
     ax.set_title(f"RiMEA 1: 40 m in {tt:.2f} s (band 26–34 s, nominal {nominal:.2f} s)")
     ax.legend(loc="upper left")
-    path = ctx.figure_path("rimea-01")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-01")
     return Outcome(
         passed=passed,
         measured=f"travel time {tt:.2f} s over 40 m (mean speed {40 / tt:.3f} m/s)",
@@ -153,8 +148,7 @@ def rimea_05(ctx: Context) -> Outcome:
     ax.set_ylabel("KS p-value (1000 draws)")
     ax.set_title("NIST Verif.1.1: assigned distributions")
     ax.legend()
-    path = ctx.figure_path("rimea-05")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-05")
     return Outcome(
         passed=passed,
         measured=(
@@ -195,8 +189,7 @@ def rimea_06(ctx: Context) -> Outcome:
     for _, g in pos.groupby("id"):
         ax.plot(g["x"], g["y"], lw=0.7, alpha=0.8)
     ax.set_title(f"RiMEA 6: {out}/{n} round the corner, {inside_block} points in the wall block")
-    path = ctx.figure_path("rimea-06")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-06")
     return Outcome(
         passed=passed,
         measured=f"{out}/{n} out in {t_last:.1f} s; {inside_block} trajectory points inside walls",
@@ -293,8 +286,7 @@ def rimea_07(ctx: Context) -> Outcome:
     ax.set_ylabel("realised median (m/s)")
     ax.set_title("realised vs assigned")
     ax.legend()
-    path = ctx.figure_path("rimea-07")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-07")
     table = "\n".join(
         f"| {r['group']} | {r['min']:.2f}–{r['max']:.2f} | {r['expected_mean']:.3f} |"
         f" {r['assigned_mean']:.3f} ± {r['assigned_sd']:.3f} | {r['ks_p']:.2f} |"
@@ -343,8 +335,7 @@ def rimea_10(ctx: Context) -> Outcome:
     for i, g in pos.groupby("id"):
         ax.plot(g["x"], g["y"], lw=0.8, color=colours.get(want.loc[i], "k"))
     ax.set_title(f"RiMEA 10: {right}/{n} used their allocated exit (blue: main, orange: secondary)")
-    path = ctx.figure_path("rimea-10")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-10")
     return Outcome(
         passed=passed,
         measured=(
@@ -417,8 +408,7 @@ def rimea_08(ctx: Context) -> Outcome:
     ax.set_xlabel("relaxation time τ (s), v0 = 1 m/s")
     ax.set_title("τ (documented)")
     fig.suptitle("RiMEA 8: evacuation time of one floor (32 people)")
-    path = ctx.figure_path("rimea-08")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-08")
     return Outcome(
         passed=passed,
         measured=(
@@ -481,8 +471,7 @@ def rimea_09(ctx: Context) -> Outcome:
     ax.set_ylabel("people out")
     ax.set_title(f"RiMEA 9: T(two doors)/T(four doors) = {ratio:.2f} (criterion 1.6–2.4)")
     ax.legend()
-    path = ctx.figure_path("rimea-09")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-09")
     return Outcome(
         passed=passed,
         measured=f"T = {t4:.1f} s (4 doors), {t2:.1f} s (2 doors): ratio {ratio:.2f}",
@@ -526,8 +515,7 @@ def rimea_11(ctx: Context) -> Outcome:
     ax.set_ylabel("people out")
     ax.legend()
     ax.set_title(f"RiMEA 11: exit 1 {n1}, exit 2 {n2}")
-    path = ctx.figure_path("rimea-11")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-11")
     return Outcome(
         passed=passed,
         measured=f"exit 1: {n1}, exit 2: {n2} (T = {_last_exit_time(run):.0f} s)",
@@ -614,8 +602,7 @@ def rimea_12(ctx: Context) -> Outcome:
     ax.set_xlabel("corridor width (m)")
     ax.set_ylabel("steady flow (p/s)")
     ax.set_title("12d: flow against width")
-    path = ctx.figure_path("rimea-12")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-12")
     return Outcome(
         passed=passed,
         measured=(
@@ -668,8 +655,7 @@ def rimea_15(ctx: Context) -> Outcome:
     ax.set_ylabel("people out")
     ax.legend()
     ax.set_title("RiMEA 15: 500 people, three ways")
-    path = ctx.figure_path("rimea-15")
-    _save(fig, path)
+    path = ctx.save_figure(fig, "rimea-15")
     return Outcome(
         passed=passed,
         measured=f"T short {t['short']:.1f} s, corner {t['corner']:.1f} s, long {t['long']:.1f} s",
